@@ -1,0 +1,5 @@
+export * from './schema';
+export * from './canonical';
+export * from './load';
+export * from './pss-controls';
+export * from './targets';

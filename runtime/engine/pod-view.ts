@@ -1,0 +1,82 @@
+/**
+ * Locating the pod inside an admitted object: a Pod itself, or a controller's pod template, as the
+ * rule's Target says. Pure; returns undefined when the object has no pod spec where the target
+ * says (the caller decides whether that is an error).
+ */
+import type { Target } from '../bundle';
+import type { ContainerKind, ContainerRef, PodView } from './types';
+
+const CONTAINER_KINDS: readonly ContainerKind[] = ['initContainers', 'containers', 'ephemeralContainers'];
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Read a JSON Pointer (RFC 6901). */
+export function getPointer(root: unknown, pointer: string): unknown {
+  if (pointer === '') return root;
+  let cur: unknown = root;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(cur)) {
+      if (!/^(0|[1-9][0-9]*)$/.test(key)) return undefined;
+      cur = cur[Number(key)];
+    } else if (isRecord(cur)) {
+      if (!Object.prototype.hasOwnProperty.call(cur, key)) return undefined;
+      cur = cur[key];
+    } else {
+      return undefined;
+    }
+  }
+  return cur;
+}
+
+/** Escape one JSON Pointer token (RFC 6901: `~` → `~0`, `/` → `~1`). */
+export function escapePointerToken(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** `/spec/template/spec` → `spec.template.spec`. */
+export function pointerToField(pointer: string): string {
+  return pointer
+    .slice(1)
+    .split('/')
+    .filter((t) => t !== '')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.');
+}
+
+export function podView(object: unknown, target: Target): PodView | undefined {
+  const spec = getPointer(object, target.podSpecPath);
+  if (!isRecord(spec)) return undefined;
+  const metadataRaw = getPointer(object, target.podMetadataPath);
+  const metadata = isRecord(metadataRaw) ? metadataRaw : {};
+  const specField = pointerToField(target.podSpecPath);
+  const containers: ContainerRef[] = [];
+  for (const kind of CONTAINER_KINDS) {
+    const list = spec[kind];
+    if (!Array.isArray(list)) continue;
+    list.forEach((c: unknown, index) => {
+      if (!isRecord(c)) return;
+      containers.push({
+        kind,
+        index,
+        name: typeof c.name === 'string' ? c.name : `#${index}`,
+        image: typeof c.image === 'string' ? c.image : '',
+        container: c,
+        pointer: `${target.podSpecPath}/${kind}/${index}`,
+        field: `${specField}.${kind}[${index}]`,
+      });
+    });
+  }
+  return {
+    target,
+    spec,
+    metadata,
+    specPointer: target.podSpecPath,
+    specField,
+    metadataPointer: target.podMetadataPath,
+    metadataField: pointerToField(target.podMetadataPath),
+    containers,
+  };
+}
