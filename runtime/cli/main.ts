@@ -1,0 +1,48 @@
+/**
+ * `portcullis <command>`: one binary for the runtime and the offline tools. Each command lives in
+ * its own module, loaded only when called (so `test` never loads Fastify).
+ */
+interface Command {
+  summary: string;
+  run: (argv: string[]) => Promise<number>;
+}
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve-command')).command,
+  test: async () => (await import('./test-command')).command,
+  scan: async () => (await import('./scan-command')).command,
+  diff: async () => (await import('./diff-command')).command,
+};
+
+export type { Command };
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const lines = await Promise.all(
+      Object.entries(COMMANDS).map(async ([n, load]) => `  ${n.padEnd(6)} ${(await load()).summary}`),
+    );
+    process.stdout.write(`usage: portcullis <command> [options]\n\ncommands:\n${lines.join('\n')}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const load = COMMANDS[name];
+  if (load === undefined) {
+    process.stderr.write(`portcullis: unknown command "${name}" (try --help)\n`);
+    return 2;
+  }
+  return (await load()).run(rest);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`portcullis: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
+
+export { main };
