@@ -1,24 +1,174 @@
 /**
- * PLACEHOLDER signatures (implemented by the engine issue). The one evaluator that the server,
- * `portcullis test` and `portcullis scan` call.
+ * The one evaluator that the server, `portcullis test` and `portcullis scan` call.
+ *
+ * `evaluate(phase, …)` runs one webhook phase over the policies a webhook path serves:
+ * - `mutate`: the mutating families (defaultResources, defaultSeccomp, …) in policy and rule order,
+ *   then verifyImages digest pinning last; each mutator sees the object as the previous ones left
+ *   it, and the returned patches, applied in order to the original, give the final object.
+ * - `validate`: every validating family; findings go through the policy's exemptions and mode
+ *   (Enforce → `violations` and a denial, Audit → `warnings`).
+ * A family that throws (or a patch that cannot be applied) becomes a `Decision.errors` entry, never
+ * a verdict: the caller applies the webhook's failurePolicy. Pure apart from what the families do
+ * through `context.images`.
  */
-import type { Policy } from '../bundle';
-import type { AdmissionInput, Decision, EvaluationContext } from './types';
+import { DUAL_RULE_TYPES, type Policy, type Rule } from '../bundle';
+import { applyExemptions } from './exemptions';
+import { applyJsonPatch } from './json-patch';
+import { applicableRules, isEvaluatedOperation, isEvaluatedSubresource, policyMatches } from './match';
+import { violationMessage } from './messages';
+import { podView } from './pod-view';
+import { RULE_FAMILIES } from './rules';
+import type {
+  AdmissionInput,
+  Decision,
+  EvaluationContext,
+  Finding,
+  JsonPatchOperation,
+  RuleFamily,
+  RuleInput,
+  RuleResultKind,
+  Violation,
+} from './types';
+import { isUnchangedForRule } from './update-relief';
 
 export type Phase = 'mutate' | 'validate';
+
+function emptyDecision(): Decision {
+  return { allowed: true, violations: [], warnings: [], patches: [], errors: [], results: [] };
+}
+
+/** The rule name a developer knows: autogen rules report the Pod rule they came from. */
+export function displayRuleName(rule: Rule): string {
+  return rule.autogenFrom ?? rule.name;
+}
+
+function familyOf(rule: Rule): RuleFamily {
+  return RULE_FAMILIES[rule.type] as RuleFamily;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+interface Planned {
+  policy: Policy;
+  rule: Rule;
+}
+
+function plan(input: AdmissionInput, policies: readonly Policy[], context: EvaluationContext): Planned[] {
+  if (!isEvaluatedOperation(input.operation) || !isEvaluatedSubresource(input)) return [];
+  const out: Planned[] = [];
+  for (const policy of policies) {
+    if (!policyMatches(policy, input, context)) continue;
+    for (const rule of applicableRules(policy, input)) out.push({ policy, rule });
+  }
+  return out;
+}
 
 /**
  * Evaluate one admission request for one phase against the given policies (those a webhook path
  * serves, in order). `mutate` runs only mutating rule families (and digest pinning) and returns
  * patches; `validate` runs only validating families and returns violations.
  */
-export function evaluate(
-  _phase: Phase,
-  _input: AdmissionInput,
-  _policies: readonly Policy[],
-  _context: EvaluationContext,
+export async function evaluate(
+  phase: Phase,
+  input: AdmissionInput,
+  policies: readonly Policy[],
+  context: EvaluationContext,
 ): Promise<Decision> {
-  return Promise.reject(new Error('engine not implemented yet'));
+  const planned = plan(input, policies, context);
+  return phase === 'mutate' ? mutate(planned, input, context) : validate(planned, input, context);
+}
+
+async function mutate(planned: Planned[], input: AdmissionInput, context: EvaluationContext): Promise<Decision> {
+  const decision = emptyDecision();
+  const mutators = planned.filter((p) => familyOf(p.rule).mutate !== undefined);
+  // Digest pinning (verifyImages) runs after every defaulting mutation.
+  const ordered = [
+    ...mutators.filter((p) => !DUAL_RULE_TYPES.includes(p.rule.type)),
+    ...mutators.filter((p) => DUAL_RULE_TYPES.includes(p.rule.type)),
+  ];
+  let working: unknown = input.object;
+  for (const { policy, rule } of ordered) {
+    const result = { policy: policy.name, rule: displayRuleName(rule), ruleType: rule.type };
+    const pod = podView(working, rule.target);
+    if (pod === undefined || isUnchangedForRule(input, rule)) {
+      decision.results.push({ ...result, result: 'skip' });
+      continue;
+    }
+    try {
+      const ruleInput: RuleInput = { policy, rule, pod, request: { ...input, object: working }, context };
+      const ops: JsonPatchOperation[] = await (familyOf(rule).mutate as NonNullable<RuleFamily['mutate']>)(ruleInput);
+      if (ops.length > 0) {
+        working = applyJsonPatch(working, ops);
+        decision.patches.push(...ops);
+      }
+      decision.results.push({ ...result, result: 'pass' });
+    } catch (err) {
+      decision.errors.push({ policy: policy.name, rule: result.rule, message: errorMessage(err) });
+      decision.results.push({ ...result, result: 'error' });
+    }
+  }
+  return decision;
+}
+
+function toViolation(policy: Policy, rule: Rule, finding: Finding, message: string, expired?: string): Violation {
+  const v: Violation = {
+    policy: policy.name,
+    rule: displayRuleName(rule),
+    ruleType: rule.type,
+    control: finding.control,
+    mode: policy.mode,
+    field: finding.field,
+    message,
+  };
+  if (finding.container !== undefined) v.container = finding.container.name;
+  if (finding.allowed !== undefined) v.allowed = finding.allowed;
+  if (expired !== undefined) v.expiredExemption = expired;
+  return v;
+}
+
+async function validate(planned: Planned[], input: AdmissionInput, context: EvaluationContext): Promise<Decision> {
+  const decision = emptyDecision();
+  for (const { policy, rule } of planned) {
+    const family = familyOf(rule);
+    if (family.validate === undefined) continue;
+    const result = { policy: policy.name, rule: displayRuleName(rule), ruleType: rule.type };
+    const pod = podView(input.object, rule.target);
+    if (pod === undefined || isUnchangedForRule(input, rule)) {
+      decision.results.push({ ...result, result: 'skip' });
+      continue;
+    }
+    let findings: Finding[];
+    try {
+      findings = await family.validate({ policy, rule, pod, request: input, context });
+    } catch (err) {
+      decision.errors.push({ policy: policy.name, rule: result.rule, message: errorMessage(err) });
+      decision.results.push({ ...result, result: 'error' });
+      continue;
+    }
+    let reported = 0;
+    for (const finding of findings) {
+      const outcome = applyExemptions(policy, finding, input, context.now);
+      if (outcome.kind === 'exempt') continue;
+      const message = violationMessage({
+        policy,
+        rule: result.rule,
+        finding: outcome.finding,
+        relievedValues: outcome.relievedValues,
+        ...(outcome.expired ? { expired: outcome.expired } : {}),
+      });
+      const v = toViolation(policy, rule, outcome.finding, message, outcome.expired?.name);
+      (policy.mode === 'Enforce' ? decision.violations : decision.warnings).push(v);
+      reported += 1;
+    }
+    let kind: RuleResultKind = 'pass';
+    if (reported > 0) kind = policy.mode === 'Enforce' ? 'fail' : 'warn';
+    else if (findings.length > 0) kind = 'exempt';
+    decision.results.push({ ...result, result: kind });
+  }
+  decision.allowed = decision.violations.length === 0;
+  return decision;
 }
 
 export interface OfflineResult {
@@ -30,11 +180,19 @@ export interface OfflineResult {
   allowed: boolean;
 }
 
+function failsClosed(decision: Decision, policies: readonly Policy[]): boolean {
+  return decision.errors.some((e) => policies.find((p) => p.name === e.policy)?.failurePolicy !== 'Ignore');
+}
+
 /** Mutate, apply the patches, then validate the result: the order the API server applies. */
-export function evaluateOffline(
-  _input: AdmissionInput,
-  _policies: readonly Policy[],
-  _context: EvaluationContext,
+export async function evaluateOffline(
+  input: AdmissionInput,
+  policies: readonly Policy[],
+  context: EvaluationContext,
 ): Promise<OfflineResult> {
-  return Promise.reject(new Error('engine not implemented yet'));
+  const mutation = await evaluate('mutate', input, policies, context);
+  const patched = mutation.patches.length > 0 ? applyJsonPatch(input.object, mutation.patches) : input.object;
+  const validation = await evaluate('validate', { ...input, object: patched }, policies, context);
+  const allowed = validation.allowed && !failsClosed(mutation, policies) && !failsClosed(validation, policies);
+  return { mutation, validation, patched, allowed };
 }

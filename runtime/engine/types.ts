@@ -148,6 +148,11 @@ export interface EvaluationContext {
   now: Date;
   images?: ImageVerifier;
   signal?: AbortSignal;
+  /**
+   * Namespaces never evaluated besides kube-system, kube-node-lease and kube-public: the server
+   * and CLIs pass the bundle's `metadata.runtimeNamespace` here.
+   */
+  excludedNamespaces?: readonly string[];
 }
 
 /** Per-rule inputs. */
