@@ -28,7 +28,7 @@ export function pssRules(level: 'baseline' | 'restricted', version = 'latest', c
         type: 'podSecurity',
         level,
         version,
-        target: target as Target,
+        target: target,
       });
     }
   }
@@ -48,7 +48,7 @@ export function policy(overrides: Partial<Policy> = {}): Policy {
     exemptionHelp: 'open a ticket in #platform',
     ...overrides,
   };
-  return validated([p])[0]!;
+  return validated([p])[0];
 }
 
 export function exemption(e: Partial<Exemption> & Pick<Exemption, 'controls'>): Exemption {
@@ -125,6 +125,6 @@ export function wrap(kind: string, pod: Record<string, unknown>): Record<string,
   if (kind === 'CronJob') {
     return { apiVersion: 'batch/v1', kind, metadata: meta, spec: { schedule: '* * * * *', jobTemplate: { spec: { template } } } };
   }
-  const apiVersion = GVR[kind]!.group === '' ? 'v1' : `${GVR[kind]!.group}/v1`;
+  const apiVersion = GVR[kind].group === '' ? 'v1' : `${GVR[kind].group}/v1`;
   return { apiVersion, kind, metadata: meta, spec: { selector: {}, template } };
 }
