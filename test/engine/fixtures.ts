@@ -11,7 +11,6 @@ import {
   type Exemption,
   type Policy,
   type Rule,
-  type Target,
 } from '../../runtime/bundle';
 import type { AdmissionInput, EvaluationContext } from '../../runtime/engine/types';
 
