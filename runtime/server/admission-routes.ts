@@ -1,0 +1,166 @@
+/**
+ * The admission plugin: answers POSTed AdmissionReviews on every path of the current bundle's
+ * webhook entries. The path is looked up in the snapshot the request started with (so a hot reload
+ * that adds, removes or changes entries applies without restarting the listener). Holds no policy
+ * logic: decode, pick the entry's policies, call the engine, encode.
+ */
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { evaluate } from '../engine/evaluate';
+import type { Decision, ImageVerifier, EvaluationContext } from '../engine/types';
+import {
+  reviewResponse,
+  toAdmissionInput,
+  AdmissionReviewRequestSchema,
+  AdmissionReviewResponseSchema,
+  type AdmissionReviewRequest,
+  type AdmissionReviewResponse,
+} from './admission-review';
+import { encodeDecision, engineFailure, unevaluatedResponse, type EncodedDecision } from './admission-response';
+import { webhookServes, type BundleStore, type WebhookBinding } from './bundle-state';
+import type { ServerMetrics } from './metrics';
+import { objectShapeProblem } from './object-shape';
+
+export interface AdmissionRoutesOptions {
+  store: BundleStore;
+  metrics: ServerMetrics;
+  images?: ImageVerifier;
+  now?: () => Date;
+}
+
+interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+}
+
+function clientError(reply: FastifyReply, statusCode: number, message: string): ErrorBody {
+  const error = statusCode === 404 ? 'Not Found' : statusCode === 413 ? 'Payload Too Large' : statusCode === 503 ? 'Service Unavailable' : 'Bad Request';
+  void reply.code(statusCode);
+  return { statusCode, error, message };
+}
+
+/** Fastify's parser and schema errors, reworded for someone debugging a webhook call. */
+function describeFrameworkError(err: FastifyError): { status: number; reason: string; message: string } {
+  switch (err.code) {
+    case 'FST_ERR_VALIDATION':
+      return { status: 400, reason: 'schema', message: `not a valid AdmissionReview ${'admission.k8s.io/v1'}: ${err.message}` };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 400, reason: 'content_type', message: 'wrong content type: an AdmissionReview must be sent as application/json' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, reason: 'empty', message: 'empty body: expected an AdmissionReview JSON document' };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, reason: 'json', message: `body is not valid JSON: ${err.message}` };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, reason: 'too_large', message: err.message };
+    default:
+      if (err instanceof SyntaxError || err.statusCode === 400) return { status: 400, reason: 'json', message: `malformed request: ${err.message}` };
+      return { status: 500, reason: 'internal', message: 'internal error while reading the request' };
+  }
+}
+
+function requestPath(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app: FastifyInstance, opts) => {
+  const { store, metrics, images } = opts;
+  const now = opts.now ?? (() => new Date());
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const { status, reason, message } = describeFrameworkError(err);
+    metrics.invalidRequest(reason);
+    if (status >= 500) request.log.error({ err, url: request.url }, 'admission request failed');
+    else request.log.warn({ url: request.url, reason, detail: message }, 'malformed admission request refused');
+    return reply.code(status).send({ statusCode: status, error: status === 413 ? 'Payload Too Large' : status >= 500 ? 'Internal Server Error' : 'Bad Request', message });
+  });
+
+  const handler = async (
+    request: FastifyRequest<{ Body: AdmissionReviewRequest }>,
+    reply: FastifyReply,
+  ): Promise<AdmissionReviewResponse | ErrorBody> => {
+    const started = performance.now();
+    const snapshot = store.current();
+    const path = requestPath(request.url);
+    if (snapshot === undefined) {
+      metrics.invalidRequest('not_ready');
+      return clientError(reply, 503, 'no valid rule bundle is loaded; the runtime is not ready');
+    }
+    const binding = snapshot.bindings.get(path);
+    if (binding === undefined) {
+      metrics.invalidRequest('unknown_path');
+      request.log.warn({ path }, 'admission request for a path no webhook entry serves');
+      return clientError(reply, 404, `no webhook entry of bundle ${snapshot.loaded.hash} serves ${path}`);
+    }
+    const review = request.body.request;
+    const { webhook } = binding;
+    let encoded: EncodedDecision;
+    let decision: Decision | undefined;
+    if (review.operation === 'DELETE' || review.operation === 'CONNECT' || !webhookServes(webhook, review)) {
+      encoded = unevaluatedResponse(review.uid);
+    } else {
+      const problem =
+        objectShapeProblem(review, review.object) ??
+        (review.operation === 'UPDATE' && review.oldObject !== undefined && review.oldObject !== null
+          ? objectShapeProblem(review, review.oldObject, 'oldObject')
+          : undefined);
+      if (problem !== undefined) {
+        metrics.invalidRequest('object_shape');
+        request.log.warn({ uid: review.uid, webhook: webhook.path, kind: review.kind.kind, reason: problem }, 'malformed admission request refused');
+        return clientError(reply, 400, `malformed AdmissionReview: ${problem}`);
+      }
+      decision = await evaluateSafely(binding, review, images, now);
+      encoded = encodeDecision(review.uid, webhook, decision);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    metrics.request(webhook.path, review.operation, review.kind.kind, encoded.outcome, seconds);
+    if (decision !== undefined && review.dryRun !== true) metrics.results(decision.results);
+    request.log.info(
+      {
+        uid: review.uid,
+        webhook: webhook.path,
+        operation: review.operation,
+        kind: review.kind.kind,
+        subResource: review.subResource,
+        namespace: review.namespace,
+        name: review.name,
+        dryRun: review.dryRun === true,
+        decision: encoded.outcome,
+        patched: encoded.patched,
+        violations: decision?.violations.map((v) => `${v.policy}/${v.rule}:${v.control}`),
+        warnings: decision?.warnings.map((v) => `${v.policy}/${v.rule}:${v.control}`),
+        errors: decision?.errors.map((e) => `${e.policy}/${e.rule}: ${e.message}`),
+        durationMs: Math.round(seconds * 100_000) / 100,
+      },
+      'admission',
+    );
+    return reviewResponse(encoded.response);
+  };
+
+  app.post('/*', {
+    schema: { body: AdmissionReviewRequestSchema, response: { 200: AdmissionReviewResponseSchema } },
+    handler,
+  });
+  return Promise.resolve();
+};
+
+async function evaluateSafely(
+  binding: WebhookBinding,
+  review: AdmissionReviewRequest['request'],
+  images: ImageVerifier | undefined,
+  now: () => Date,
+): Promise<Decision> {
+  const context: EvaluationContext = { now: now() };
+  if (images !== undefined) context.images = images;
+  if (binding.needsImages) {
+    // Answer (under the failurePolicy) before the API server gives up on the call.
+    context.signal = AbortSignal.timeout(Math.max(binding.webhook.timeoutSeconds * 1000 - 500, 500));
+  }
+  const phase = binding.webhook.type === 'mutating' ? 'mutate' : 'validate';
+  try {
+    return await evaluate(phase, toAdmissionInput(review), binding.policies, context);
+  } catch (err) {
+    return { allowed: true, violations: [], warnings: [], patches: [], errors: engineFailure(binding.policyNames, err), results: [] };
+  }
+}

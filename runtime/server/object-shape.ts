@@ -1,0 +1,80 @@
+/**
+ * Shape checks on the admitted object before it reaches the engine: the API server only ever sends
+ * well-formed objects, so anything else is a malformed request (400), not something to evaluate or
+ * silently allow. Checks what the rule families read — the pod spec of Pods and of the controllers
+ * whose pod template Portcullis evaluates — and nothing the engine does not depend on.
+ */
+import { CONTROLLER_TARGETS, POD_TARGET, type Target } from '../bundle';
+import { getPointer, isRecord, pointerToField } from '../engine/pod-view';
+import type { AdmissionRequest } from './admission-review';
+
+const TARGETS_BY_GROUP_KIND = new Map<string, Target>(
+  [POD_TARGET, ...Object.values(CONTROLLER_TARGETS)].map((t) => [`${t.group}/${t.kind}`, t]),
+);
+
+const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
+const BOOLEAN_FIELDS = ['hostNetwork', 'hostPID', 'hostIPC', 'hostUsers', 'automountServiceAccountToken'] as const;
+const OBJECT_FIELDS = ['securityContext', 'resources'] as const;
+
+/** The pod-template location for a request's kind, when Portcullis evaluates that kind. */
+export function targetForKind(group: string, kind: string): Target | undefined {
+  return TARGETS_BY_GROUP_KIND.get(`${group}/${kind}`);
+}
+
+/** Returns why `object` is malformed for `request`, or undefined when it is fine. */
+export function objectShapeProblem(request: AdmissionRequest, object: unknown, which = 'object'): string | undefined {
+  if (!isRecord(object)) return `request.${which} must be a JSON object`;
+  const declaredKind = object.kind;
+  if (declaredKind !== undefined && declaredKind !== request.kind.kind) {
+    return `request.${which}.kind is ${JSON.stringify(declaredKind)} but request.kind.kind is "${request.kind.kind}"`;
+  }
+  const metadata = object.metadata;
+  if (metadata !== undefined && !isRecord(metadata)) return `request.${which}.metadata must be an object`;
+  const target = targetForKind(request.kind.group, request.kind.kind);
+  if (target === undefined) return undefined;
+  return podProblem(object, target, which);
+}
+
+function podProblem(object: Record<string, unknown>, target: Target, which: string): string | undefined {
+  const at = (pointer: string, suffix = ''): string => `request.${which}.${pointerToField(pointer)}${suffix}`;
+  const spec = getPointer(object, target.podSpecPath);
+  if (!isRecord(spec)) return `${at(target.podSpecPath)} must be an object (the ${target.kind} pod spec)`;
+  const meta = getPointer(object, target.podMetadataPath);
+  if (meta !== undefined && !isRecord(meta)) return `${at(target.podMetadataPath)} must be an object`;
+  if (isRecord(meta)) {
+    for (const key of ['labels', 'annotations'] as const) {
+      const map = meta[key];
+      if (map === undefined || map === null) continue;
+      if (!isRecord(map) || Object.values(map).some((v) => typeof v !== 'string')) {
+        return `${at(target.podMetadataPath, `.${key}`)} must map strings to strings`;
+      }
+    }
+  }
+  for (const field of BOOLEAN_FIELDS) {
+    const v = spec[field];
+    if (v !== undefined && v !== null && typeof v !== 'boolean') return `${at(target.podSpecPath, `.${field}`)} must be a boolean`;
+  }
+  const podSc = spec.securityContext;
+  if (podSc !== undefined && podSc !== null && !isRecord(podSc)) return `${at(target.podSpecPath, '.securityContext')} must be an object`;
+  const volumes = spec.volumes;
+  if (volumes !== undefined && volumes !== null && (!Array.isArray(volumes) || !volumes.every(isRecord))) {
+    return `${at(target.podSpecPath, '.volumes')} must be a list of objects`;
+  }
+  for (const list of CONTAINER_LISTS) {
+    const containers = spec[list];
+    if (containers === undefined || containers === null) continue;
+    if (!Array.isArray(containers)) return `${at(target.podSpecPath, `.${list}`)} must be a list`;
+    for (let i = 0; i < containers.length; i += 1) {
+      const c: unknown = containers[i];
+      const here = at(target.podSpecPath, `.${list}[${i}]`);
+      if (!isRecord(c)) return `${here} must be an object`;
+      if (typeof c.name !== 'string' || c.name === '') return `${here}.name must be a non-empty string`;
+      if (c.image !== undefined && typeof c.image !== 'string') return `${here}.image must be a string`;
+      for (const field of OBJECT_FIELDS) {
+        const v = c[field];
+        if (v !== undefined && v !== null && !isRecord(v)) return `${here}.${field} must be an object`;
+      }
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,187 @@
+/**
+ * The admission runtime: a Fastify HTTPS server that loads the rule bundle, answers the webhook
+ * paths it names, reports health and metrics, follows bundle and certificate rotations, and shuts
+ * down gracefully. Side effects (files, sockets, timers) live here; decisions live in the engine.
+ */
+import { readFileSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ImageVerifier } from '../engine/types';
+import { admissionRoutes } from './admission-routes';
+import { BundleStore, type ReloadResult } from './bundle-state';
+import { FileWatcher } from './file-watcher';
+import { healthRoutes } from './health-routes';
+import { ServerMetrics } from './metrics';
+import { metricsRoute } from './metrics-route';
+import { readTlsMaterial, type TlsMaterial } from './tls-material';
+
+/**
+ * The API server sends at most its own request limit per object (3 MiB) and an UPDATE carries two
+ * objects (object + oldObject) plus the review envelope: 8 MiB leaves room for both, while still
+ * bounding what one request can make this process buffer.
+ */
+export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+
+export interface LoggerOptions {
+  level?: string;
+  /** Where JSON log lines go (default stdout). */
+  stream?: NodeJS.WritableStream;
+}
+
+export interface ServerOptions {
+  bundlePath: string;
+  tlsCertPath: string;
+  tlsKeyPath: string;
+  /** The hash the Deployment expects (PORTCULLIS_BUNDLE_HASH); any other bundle is refused. */
+  expectedBundleHash?: string;
+  images?: ImageVerifier;
+  metrics?: ServerMetrics;
+  logger?: LoggerOptions | false;
+  bodyLimitBytes?: number;
+  /** Reload on file changes (default on). */
+  watch?: boolean | { debounceMs?: number; pollMs?: number };
+  now?: () => Date;
+}
+
+export interface ShutdownOptions {
+  /** Keep answering (not ready) this long so endpoints drop the pod before the listener closes. */
+  drainDelayMs?: number;
+  /** Give up waiting for in-flight requests after this long. */
+  graceMs?: number;
+}
+
+export class PortcullisServer {
+  readonly app: FastifyInstance<HttpsServer>;
+  readonly metrics: ServerMetrics;
+  readonly store: BundleStore;
+  private tls: TlsMaterial;
+  private draining = false;
+  private watchers: FileWatcher[] = [];
+  private lastBundleText: Buffer | undefined;
+
+  constructor(private readonly options: ServerOptions) {
+    this.metrics = options.metrics ?? new ServerMetrics();
+    this.store = new BundleStore(
+      options.expectedBundleHash === undefined ? {} : { expectedHash: options.expectedBundleHash },
+    );
+    this.tls = readTlsMaterial(options.tlsCertPath, options.tlsKeyPath);
+    const logger = options.logger === false ? false : { level: options.logger?.level ?? 'info', ...(options.logger?.stream === undefined ? {} : { stream: options.logger.stream }) };
+    this.app = Fastify({
+      https: { cert: this.tls.cert, key: this.tls.key },
+      logger,
+      disableRequestLogging: true,
+      bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+      // A request that arrives on a kept-alive connection during shutdown is still answered (a 503
+      // would count as a webhook failure and, under failurePolicy Fail, deny someone's deploy).
+      return503OnClosing: false,
+      keepAliveTimeout: 65_000,
+      ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
+    });
+    this.app.register(healthRoutes, { store: this.store, isDraining: () => this.draining });
+    this.app.register(metricsRoute, { metrics: this.metrics });
+    this.app.register(admissionRoutes, {
+      store: this.store,
+      metrics: this.metrics,
+      ...(options.images === undefined ? {} : { images: options.images }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
+  }
+
+  get ready(): boolean {
+    return !this.draining && this.store.current() !== undefined;
+  }
+
+  get certificateFingerprint(): string {
+    return this.tls.fingerprint;
+  }
+
+  /** Load the bundle, start watching, listen. An invalid bundle leaves the server up but not ready. */
+  async listen(port: number, host: string): Promise<AddressInfo> {
+    this.reloadBundle();
+    if (this.options.watch !== false) {
+      const w = typeof this.options.watch === 'object' ? this.options.watch : {};
+      const onError = (err: Error): void => this.app.log.warn({ err: err.message }, 'file watch error; polling continues');
+      this.watchers.push(new FileWatcher([this.options.bundlePath], () => this.reloadBundle(), { ...w, onError }));
+      this.watchers.push(
+        new FileWatcher([this.options.tlsCertPath, this.options.tlsKeyPath], () => this.reloadTls(), { ...w, onError }),
+      );
+    }
+    await this.app.listen({ port, host });
+    return this.app.server.address() as AddressInfo;
+  }
+
+  /** Re-read the bundle file; swap it in if valid and changed. */
+  reloadBundle(): ReloadResult {
+    let text: Buffer;
+    try {
+      text = readFileSync(this.options.bundlePath);
+    } catch (err) {
+      const reason = `cannot read ${this.options.bundlePath}: ${(err as Error).message}`;
+      this.metrics.bundleReload('refused');
+      this.app.log.error({ bundle: this.options.bundlePath, reason, serving: this.store.current()?.loaded.hash }, 'bundle refused');
+      return { status: 'refused', reason };
+    }
+    if (this.lastBundleText !== undefined && text.equals(this.lastBundleText)) {
+      const snapshot = this.store.current();
+      if (snapshot !== undefined) return { status: 'unchanged', snapshot };
+    }
+    this.lastBundleText = text;
+    const result = this.store.load(text, this.options.bundlePath);
+    this.metrics.bundleReload(result.status);
+    if (result.status === 'refused') {
+      this.app.log.error(
+        { bundle: this.options.bundlePath, reason: result.reason, serving: this.store.current()?.loaded.hash ?? null },
+        this.store.current() === undefined ? 'bundle refused; no valid bundle, not ready' : 'bundle refused; keeping the last good bundle',
+      );
+    } else if (result.status === 'loaded') {
+      const { loaded } = result.snapshot;
+      this.metrics.bundleLoaded(loaded.hash, loaded.bundle.metadata.name);
+      this.app.log.info(
+        { bundle: this.options.bundlePath, hash: loaded.hash, policies: loaded.bundle.policies.length, webhooks: [...result.snapshot.bindings.keys()] },
+        'bundle loaded',
+      );
+    }
+    return result;
+  }
+
+  /** Re-read the certificate and key; install them for new connections if valid and changed. */
+  reloadTls(): boolean {
+    let material: TlsMaterial;
+    try {
+      material = readTlsMaterial(this.options.tlsCertPath, this.options.tlsKeyPath);
+    } catch (err) {
+      this.metrics.tlsReload('refused');
+      this.app.log.error({ reason: (err as Error).message }, 'TLS material refused; keeping the current certificate');
+      return false;
+    }
+    if (material.fingerprint === this.tls.fingerprint) return false;
+    this.app.server.setSecureContext({ cert: material.cert, key: material.key });
+    this.tls = material;
+    this.metrics.tlsReload('loaded');
+    this.app.log.info({ validTo: material.validTo }, 'TLS certificate reloaded');
+    return true;
+  }
+
+  /**
+   * Graceful shutdown: not ready at once, keep serving for `drainDelayMs`, then stop accepting,
+   * let in-flight requests finish, and resolve (true) — or resolve false after `graceMs`.
+   */
+  async shutdown(options: ShutdownOptions = {}): Promise<boolean> {
+    this.draining = true;
+    this.app.log.info({ drainDelayMs: options.drainDelayMs ?? 0 }, 'shutting down: readiness false');
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    if ((options.drainDelayMs ?? 0) > 0) await new Promise((r) => setTimeout(r, options.drainDelayMs));
+    let timer: NodeJS.Timeout | undefined;
+    const closed = this.app.close().then(() => true);
+    const expired = new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), options.graceMs ?? 25_000);
+      timer.unref();
+    });
+    const clean = await Promise.race([closed, expired]);
+    if (timer !== undefined) clearTimeout(timer);
+    this.app.log.info({ clean }, clean ? 'shut down: all requests answered' : 'shutdown grace period expired');
+    return clean;
+  }
+}
