@@ -13,6 +13,7 @@ export const PSS_CONTROLS = [
   'hostProbesAndHostLifecycle',
   'privileged',
   'procMount',
+  'procMount_restricted',
   'restrictedVolumes',
   'runAsNonRoot',
   'runAsUser',
