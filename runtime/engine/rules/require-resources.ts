@@ -1,9 +1,131 @@
-// PLACEHOLDER: replaced by the family's implementation. Evaluating this family throws until then.
+/**
+ * requireResources (validating): every container must declare the resources the rule lists.
+ *
+ * Applies to: `containers` and `initContainers`. `ephemeralContainers` are skipped: the API server
+ * forbids resources on them (see defaultResources).
+ *
+ * Checks, each a separate finding (control `requireResources`):
+ * - `resources.limits.<cpu|memory>` present for every resource in `rule.limits`; an explicit
+ *   `limits: {}` or `limits: null` counts as missing (exemptField `resources.limits`, values = the
+ *   missing resource names);
+ * - `resources.requests.<cpu|memory>` present for every resource in `rule.requests`;
+ * - every cpu/memory value that is set (limits and requests, required or not) is a well-formed,
+ *   non-negative Kubernetes quantity (see quantity.ts) — a malformed value is a finding with the
+ *   parser's reason, never an exception;
+ * - request <= limit when both are set (the API server would reject it anyway; the message is
+ *   clearer);
+ * - with `maxLimits`, each limit is at most the ceiling (exemptField `resources.limits.<r>`,
+ *   values = the offending value, so an exemption can allow one specific larger value).
+ * Allowed values: any well-formed quantity >= 0 and <= the ceiling.
+ */
 import type { RequireResourcesRule } from '../../bundle';
-import type { RuleFamily } from '../types';
+import { hasOwnField, ownField, showValue } from '../own-fields';
+import { isRecord } from '../pod-view';
+import { compareQuantities, isNegative, parseQuantity, type Quantity } from '../quantity';
+import type { ContainerRef, Finding, RuleFamily, RuleInput } from '../types';
+
+const CONTROL = 'requireResources';
+const RESOURCES = ['cpu', 'memory'] as const;
+type ResourceName = (typeof RESOURCES)[number];
+
+function checkContainer(c: ContainerRef, rule: RequireResourcesRule): Finding[] {
+  const findings: Finding[] = [];
+  const who = `container "${c.name}"`;
+  const resources = ownField(c.container, 'resources');
+  const parsed: Record<'limits' | 'requests', Partial<Record<ResourceName, Quantity>>> = { limits: {}, requests: {} };
+
+  for (const key of ['limits', 'requests'] as const) {
+    const blockField = `${c.field}.resources.${key}`;
+    const raw = ownField(resources, key);
+    const required = (key === 'limits' ? rule.limits : rule.requests).filter((r, i, a) => a.indexOf(r) === i);
+    const blockOk = isRecord(raw);
+    if (hasOwnField(resources, key) && !blockOk && raw !== null) {
+      findings.push({
+        control: CONTROL,
+        container: c,
+        field: blockField,
+        message: `${who} resources.${key}=${showValue(raw)} is not allowed: it must be a map of resource quantities`,
+      });
+    }
+    const missing = required.filter((r) => !blockOk || !hasOwnField(raw, r) || ownField(raw, r) === null);
+    if (missing.length > 0) {
+      const explicitEmpty = hasOwnField(resources, key) && (raw === null || (blockOk && Object.keys(raw).length === 0));
+      const how = explicitEmpty ? ` (resources.${key} is explicitly ${raw === null ? 'null' : 'empty'})` : '';
+      findings.push({
+        control: CONTROL,
+        container: c,
+        field: blockField,
+        exemptField: `resources.${key}`,
+        values: missing,
+        message: `${who} has no ${missing.join(' and ')} ${key === 'limits' ? 'limit' : 'request'}${how}: resources.${key}.${missing.join('/')} is required`,
+      });
+    }
+    if (!blockOk) continue;
+    for (const r of RESOURCES) {
+      if (!hasOwnField(raw, r)) continue;
+      const value = ownField(raw, r);
+      if (value === null) continue; // reported as missing above when required
+      const q = parseQuantity(value);
+      const field = `${blockField}.${r}`;
+      if (!q.ok) {
+        findings.push({
+          control: CONTROL,
+          container: c,
+          field,
+          exemptField: `resources.${key}.${r}`,
+          values: [showValue(value)],
+          allowed: 'a Kubernetes quantity such as 500m, 2, 128Mi or 1Gi',
+          message: `${who} resources.${key}.${r}=${showValue(value)} is not a valid quantity (${q.reason})`,
+        });
+      } else if (isNegative(q.quantity)) {
+        findings.push({
+          control: CONTROL,
+          container: c,
+          field,
+          exemptField: `resources.${key}.${r}`,
+          values: [q.quantity.text],
+          allowed: 'a quantity >= 0',
+          message: `${who} resources.${key}.${r}=${q.quantity.text} is not allowed: quantities must not be negative`,
+        });
+      } else {
+        parsed[key][r] = q.quantity;
+      }
+    }
+  }
+
+  for (const r of RESOURCES) {
+    const limit = parsed.limits[r];
+    const request = parsed.requests[r];
+    if (limit !== undefined && request !== undefined && compareQuantities(request, limit) > 0) {
+      findings.push({
+        control: CONTROL,
+        container: c,
+        field: `${c.field}.resources.requests.${r}`,
+        allowed: `<= the limit ${limit.text}`,
+        message: `${who} resources.requests.${r}=${request.text} is not allowed: it exceeds the limit ${limit.text}`,
+      });
+    }
+    const maxText = rule.maxLimits?.[r];
+    if (limit !== undefined && maxText !== undefined) {
+      const max = parseQuantity(maxText);
+      if (!max.ok) throw new Error(`requireResources: maxLimits.${r} "${maxText}" is not a valid quantity: ${max.reason}`);
+      if (compareQuantities(limit, max.quantity) > 0) {
+        findings.push({
+          control: CONTROL,
+          container: c,
+          field: `${c.field}.resources.limits.${r}`,
+          exemptField: `resources.limits.${r}`,
+          values: [limit.text],
+          allowed: `<= ${max.quantity.text}`,
+          message: `${who} resources.limits.${r}=${limit.text} is not allowed: it exceeds the ceiling ${max.quantity.text}`,
+        });
+      }
+    }
+  }
+  return findings;
+}
 
 export const requireResources: RuleFamily<RequireResourcesRule> = {
-  validate: () => {
-    throw new Error('rule family requireResources is not implemented yet');
-  },
+  validate: ({ rule, pod }: RuleInput<RequireResourcesRule>): Finding[] =>
+    pod.containers.filter((c) => c.kind !== 'ephemeralContainers').flatMap((c) => checkContainer(c, rule)),
 };
