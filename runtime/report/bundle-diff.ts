@@ -19,6 +19,7 @@ import {
   type Rule,
   type Webhook,
 } from '../bundle';
+import { compareQuantities, parseQuantity } from '../engine/quantity';
 import { describeAttestor, describeExemption, describeRule, formatSelector, identityText, keyFingerprint, targetName } from './describe';
 import { code, codeList, toText, wordList, type Segment, type Sentence } from './sentence';
 
@@ -868,21 +869,9 @@ function changedKeys(a: Record<string, unknown>, b: Record<string, unknown>): st
   return sortedUnion(Object.keys(a), Object.keys(b)).filter((k) => canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null));
 }
 
-const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-
-/** Compare two Kubernetes quantities (NaN-safe: unparseable ones compare equal). */
-export function compareQuantity(a: string, b: string): number {
-  const x = quantityValue(a);
-  const y = quantityValue(b);
-  if (Number.isNaN(x) || Number.isNaN(y)) return 0;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-function quantityValue(q: string): number {
-  const m = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([a-zA-Z]*)$/.exec(q.trim());
-  if (m === null) return NaN;
-  const [, num, suffix] = m;
-  const scale = BINARY[suffix] ?? DECIMAL[suffix];
-  return scale === undefined ? NaN : Number(num) * scale;
+/** Compare two Kubernetes quantities with the engine's parser (unparseable ones compare equal). */
+function compareQuantity(a: string, b: string): number {
+  const x = parseQuantity(a);
+  const y = parseQuantity(b);
+  return x.ok && y.ok ? compareQuantities(x.quantity, y.quantity) : 0;
 }
