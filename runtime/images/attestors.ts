@@ -1,0 +1,167 @@
+/**
+ * Verifying signature candidates against a rule's attestors. Every attestor set must pass (AND);
+ * within a set, `count` of its entries (default: all). An entry passes when at least one candidate
+ * verifies under it:
+ *
+ * - key: the payload names the digest; the signature verifies with the PEM key (node:crypto); with
+ *   `requireTlog`, the Rekor SET (legacy annotation or bundle entry) verifies against the
+ *   public-good transparency log keys (through @sigstore/verify).
+ * - keyless: through @sigstore/verify — the certificate chains to the trusted root's CAs and was
+ *   valid at the transparency log's integrated time, the SET / inclusion proof verifies, SCTs
+ *   (`ctlogThreshold`), the signature verifies — then the identity is matched here, exactly or by
+ *   anchored regex; and the payload/statement names the digest.
+ *
+ * Pure apart from CPU: no I/O. Failures are reasons (verdicts); configuration problems throw.
+ */
+import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
+import { Verifier, toSignedEntity, type SignedEntity, type TrustMaterial, type VerifierOptions } from '@sigstore/verify';
+import type { Attestor, AttestorSet, KeyAttestor, KeylessAttestor } from '../bundle';
+import { ImageConfigError } from './errors';
+import { describeIdentity, identityMatches, type SignerIdentity } from './identity';
+import { checkInTotoStatement, checkSimpleSigningPayload } from './payload';
+import { parsePublicKey, verifyWithKey, type ParsedKey } from './public-key';
+import { legacyToSignedEntity } from './sigstore-entity';
+import type { BundleSignature, LegacySignature, SignatureCandidate } from './signatures';
+import type { TrustRoots } from './trust-roots';
+
+export interface AttestorContext {
+  roots: TrustRoots;
+  /** in-toto predicate types that count as an image signature in a Sigstore bundle. */
+  acceptedPredicateTypes: readonly string[];
+}
+
+export interface AttestorVerdict {
+  verified: boolean;
+  reason?: string;
+}
+
+export function verifyAttestorSets(
+  sets: readonly AttestorSet[],
+  candidates: readonly SignatureCandidate[],
+  digest: string,
+  ctx: AttestorContext,
+): AttestorVerdict {
+  if (candidates.length === 0) return { verified: false, reason: `no signatures found for ${digest} (unsigned)` };
+  const failures: string[] = [];
+  sets.forEach((set, i) => {
+    const required = Math.min(set.count ?? set.entries.length, set.entries.length);
+    const reasons: string[] = [];
+    let passed = 0;
+    for (const entry of set.entries) {
+      const why = verifyEntry(entry, candidates, digest, ctx);
+      if (why === undefined) passed += 1;
+      else reasons.push(`${entry.type} attestor "${entry.name}": ${why}`);
+    }
+    if (passed < required) {
+      failures.push(`attestor set ${i}: ${passed} of ${required} required attestors verified (${reasons.join('; ')})`);
+    }
+  });
+  return failures.length === 0 ? { verified: true } : { verified: false, reason: failures.join('; ') };
+}
+
+/** undefined = some candidate verifies under `attestor`; else the most relevant reason. */
+export function verifyEntry(
+  attestor: Attestor,
+  candidates: readonly SignatureCandidate[],
+  digest: string,
+  ctx: AttestorContext,
+): string | undefined {
+  const reasons: string[] = [];
+  for (const c of candidates) {
+    const why = attestor.type === 'key' ? verifyKey(attestor, c, digest, ctx) : verifyKeyless(attestor, c, digest, ctx);
+    if (why === undefined) return undefined;
+    reasons.push(why);
+  }
+  return [...new Set(reasons)].join('; ');
+}
+
+function verifyKey(attestor: KeyAttestor, c: SignatureCandidate, digest: string, ctx: AttestorContext): string | undefined {
+  const key = parsePublicKey(attestor.publicKey);
+  if (c.format === 'legacy') {
+    const payloadProblem = checkSimpleSigningPayload(c.payload, digest);
+    if (payloadProblem) return payloadProblem;
+    if (!verifyWithKey(key, c.payload, Buffer.from(c.signature, 'base64'))) return 'signature does not verify with the key';
+    if (attestor.requireTlog) {
+      if (!c.rekorBundle) return 'no transparency-log entry (requireTlog)';
+      return sigstoreCheck(() => legacyToSignedEntity(c, 'key'), keyMaterial(ctx, key), { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 1 });
+    }
+    return undefined;
+  }
+  const bundle = parseBundle(c);
+  if (typeof bundle === 'string') return bundle;
+  if (bundle.verificationMaterial.content.$case !== 'publicKey') return 'bundle is signed by a certificate, not a key';
+  const tlog = attestor.requireTlog ? 1 : 0;
+  const problem = sigstoreCheck(() => toSignedEntity(bundle), keyMaterial(ctx, key), {
+    tlogThreshold: tlog,
+    ctlogThreshold: 0,
+    timestampThreshold: tlog,
+  });
+  return problem ?? bundleCoversDigest(bundle, digest, ctx);
+}
+
+function verifyKeyless(attestor: KeylessAttestor, c: SignatureCandidate, digest: string, ctx: AttestorContext): string | undefined {
+  const material = ctx.roots.material(attestor.trustedRoot);
+  const options: VerifierOptions = {
+    tlogThreshold: attestor.tlogThreshold ?? 1,
+    ctlogThreshold: attestor.ctlogThreshold ?? 1,
+    // The certificate's validity is checked at the log's integrated time: one timestamp is required.
+    timestampThreshold: 1,
+  };
+  let entity: () => SignedEntity;
+  let covers: () => string | undefined;
+  if (c.format === 'legacy') {
+    if (!c.certificatePem) return 'signature has no certificate (not keyless)';
+    if (!c.rekorBundle) return 'keyless signature has no transparency-log entry';
+    const payloadProblem = checkSimpleSigningPayload(c.payload, digest);
+    if (payloadProblem) return payloadProblem;
+    entity = () => legacyToSignedEntity(c, 'certificate');
+    covers = () => undefined;
+  } else {
+    const bundle = parseBundle(c);
+    if (typeof bundle === 'string') return bundle;
+    if (bundle.verificationMaterial.content.$case === 'publicKey') return 'bundle is signed by a key, not a certificate';
+    entity = () => toSignedEntity(bundle);
+    covers = () => bundleCoversDigest(bundle, digest, ctx);
+  }
+  let signer: SignerIdentity;
+  try {
+    const result = new Verifier(material, options).verify(entity());
+    signer = { subject: result.identity?.subjectAlternativeName, issuer: result.identity?.extensions?.issuer };
+  } catch (err) {
+    if (err instanceof ImageConfigError) throw err;
+    return `sigstore verification failed: ${(err as Error).message}`;
+  }
+  if (!attestor.identities.some((m) => identityMatches(m, signer))) {
+    return `certificate identity (${describeIdentity(signer)}) matches none of the allowed identities`;
+  }
+  return covers();
+}
+
+function keyMaterial(ctx: AttestorContext, key: ParsedKey): TrustMaterial {
+  return ctx.roots.materialWithKey(undefined, () => ({ publicKey: key.key, validFor: () => true }));
+}
+
+function sigstoreCheck(entity: () => SignedEntity, material: TrustMaterial, options: VerifierOptions): string | undefined {
+  try {
+    new Verifier(material, options).verify(entity());
+    return undefined;
+  } catch (err) {
+    return `sigstore verification failed: ${(err as Error).message}`;
+  }
+}
+
+function parseBundle(c: BundleSignature): Bundle | string {
+  try {
+    return bundleFromJSON(c.bundle);
+  } catch (err) {
+    return `invalid Sigstore bundle (${(err as Error).message})`;
+  }
+}
+
+function bundleCoversDigest(bundle: Bundle, digest: string, ctx: AttestorContext): string | undefined {
+  const content = bundle.content;
+  if (content.$case !== 'dsseEnvelope') return 'bundle carries a message signature, not an in-toto statement about the image';
+  return checkInTotoStatement(content.dsseEnvelope.payloadType, content.dsseEnvelope.payload, digest, ctx.acceptedPredicateTypes);
+}
+
+export type { LegacySignature };

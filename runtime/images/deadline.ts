@@ -1,0 +1,77 @@
+/**
+ * Deadlines and abortable sleeps that never leave a timer behind.
+ */
+import { DeadlineError } from './errors';
+
+export interface Deadline {
+  signal: AbortSignal;
+  /** Epoch ms at which the deadline fires. */
+  at: number;
+  remaining(): number;
+  /** Clears the timer; always call it (in `finally`). */
+  dispose(): void;
+}
+
+/** A deadline `ms` from now that also follows `parent` (the caller's signal). */
+export function createDeadline(ms: number, parent?: AbortSignal, what = 'image check'): Deadline {
+  const controller = new AbortController();
+  const at = Date.now() + ms;
+  const onParentAbort = (): void => controller.abort(parent?.reason);
+  const timer = setTimeout(() => controller.abort(new DeadlineError(what, ms)), ms);
+  if (parent) {
+    if (parent.aborted) controller.abort(parent.reason);
+    else parent.addEventListener('abort', onParentAbort, { once: true });
+  }
+  return {
+    signal: controller.signal,
+    at,
+    remaining: () => Math.max(0, at - Date.now()),
+    dispose: () => {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onParentAbort);
+    },
+  };
+}
+
+/** Sleep `ms`, rejecting with the signal's reason if it aborts first; leaves no timer behind. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(toError(signal.reason));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(toError(signal.reason));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
+/** Race a promise against a signal (the promise keeps running; its result is ignored). */
+export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(toError(signal.reason));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(toError(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(toError(e));
+      },
+    );
+  });
+}

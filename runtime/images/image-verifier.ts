@@ -1,0 +1,156 @@
+/**
+ * `createImageVerifier`: the engine's ImageVerifier for real registries.
+ *
+ * - Only registries the rule names are contacted (`TransportPool.endpointFor` is the gate); an
+ *   image on any other host is refused before any network I/O (RegistryNotAllowedError).
+ * - Each call (`resolveDigest`, `verify`) runs under one deadline of `rule.requestTimeoutMs`
+ *   (synth keeps it below the webhook timeout) that covers every registry request, retry and
+ *   backoff it makes; the caller's signal also cancels it.
+ * - Verdicts are cached by (repository@digest, hash of the rule's attestors and the trusted roots
+ *   they use): successes for `cacheTtlSeconds`, failures only if `negativeCacheTtlSeconds` > 0,
+ *   errors never. Concurrent checks of one key are coalesced.
+ * - Registry failures reject (an error for the webhook's failurePolicy), never `verified: false`.
+ */
+import { createHash } from 'node:crypto';
+import type { Trust, VerifyImagesRule } from '../bundle';
+import { canonicalJson } from '../bundle';
+import { parseImageReference, type ImageReference } from '../engine/image-ref';
+import type { ImageVerdict, ImageVerifier } from '../engine/types';
+import { verifyAttestorSets, type AttestorContext } from './attestors';
+import { RegistryAuth } from './auth';
+import { createDeadline, raceSignal, type Deadline } from './deadline';
+import { dockerConfigStore } from './docker-config';
+import { COSIGN_SIGN_PREDICATE } from './payload';
+import { RegistryClient } from './registry-client';
+import { bundleSignatures, legacySignatures, type SignatureCandidate } from './signatures';
+import { TransportPool } from './transport';
+import { TrustRoots } from './trust-roots';
+import { VerdictCache } from './verdict-cache';
+
+export interface ImageVerifierMetrics {
+  cacheHit(): void;
+  cacheMiss(): void;
+}
+
+export interface ImageVerifierOptions {
+  /** A docker config JSON (mounted pull secret) with registry credentials. */
+  dockerConfigPath?: string;
+  /** `bundle.trust.trustedRoots`: named Sigstore trusted roots for air-gapped keyless checks. */
+  trustedRoots?: Trust['trustedRoots'];
+  metrics?: ImageVerifierMetrics;
+  /** Clock for cache expiry (tests). */
+  now?: () => Date;
+  /** Maximum cached verdicts (default 10,000). */
+  cacheMaxEntries?: number;
+  /**
+   * in-toto predicate types accepted as an image signature in a Sigstore bundle referrer
+   * (default: cosign's `https://sigstore.dev/cosign/sign/v1`).
+   */
+  acceptedPredicateTypes?: readonly string[];
+}
+
+export type ClosableImageVerifier = ImageVerifier & {
+  /** Destroy pooled sockets; later calls fail. */
+  close(): void;
+  /** Number of cached verdicts (for metrics and tests). */
+  readonly cacheSize: number;
+};
+
+export function createImageVerifier(options: ImageVerifierOptions = {}): ClosableImageVerifier {
+  const now = (): number => (options.now ? options.now().getTime() : Date.now());
+  const pool = new TransportPool();
+  const auth = new RegistryAuth(dockerConfigStore(options.dockerConfigPath), pool, now);
+  const roots = new TrustRoots(options.trustedRoots ?? {});
+  const cache = new VerdictCache<ImageVerdict>({ maxEntries: options.cacheMaxEntries ?? 10_000, now });
+  const closing = new AbortController();
+  const attestorCtx: AttestorContext = {
+    roots,
+    acceptedPredicateTypes: options.acceptedPredicateTypes ?? [COSIGN_SIGN_PREDICATE],
+  };
+  const ruleHashes = new WeakMap<VerifyImagesRule, string>();
+
+  const ruleHash = (rule: VerifyImagesRule): string => {
+    let h = ruleHashes.get(rule);
+    if (!h) {
+      const rootNames = new Set<string>();
+      for (const set of rule.attestors) for (const e of set.entries) if (e.type === 'keyless' && e.trustedRoot) rootNames.add(e.trustedRoot);
+      const usedRoots = [...rootNames].sort().map((n) => [n, options.trustedRoots?.[n] ?? null]);
+      h = createHash('sha256').update(canonicalJson({ attestors: rule.attestors, roots: usedRoots })).digest('hex');
+      ruleHashes.set(rule, h);
+    }
+    return h;
+  };
+
+  const clientFor = (ref: ImageReference, rule: VerifyImagesRule): RegistryClient =>
+    new RegistryClient(pool.endpointFor(ref.registry, rule.registries), auth, pool);
+
+  async function withDeadline<T>(rule: VerifyImagesRule, signal: AbortSignal | undefined, work: (d: Deadline) => Promise<T>): Promise<T> {
+    const deadline = createDeadline(rule.requestTimeoutMs, anySignal(signal, closing.signal));
+    try {
+      return await work(deadline);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  async function resolveDigest(image: string, rule: VerifyImagesRule, signal?: AbortSignal): Promise<string> {
+    const ref = parseImageReference(image);
+    if (ref.digest) return ref.digest;
+    const client = clientFor(ref, rule);
+    return withDeadline(rule, signal, (d) => client.resolve(ref.repository, ref.tag ?? 'latest', d));
+  }
+
+  async function check(ref: ImageReference, digest: string, rule: VerifyImagesRule, image: string): Promise<ImageVerdict> {
+    const client = clientFor(ref, rule);
+    return withDeadline(rule, undefined, async (d) => {
+      const [legacy, bundles] = await Promise.all([
+        legacySignatures(client, ref.repository, digest, d),
+        bundleSignatures(client, ref.repository, digest, d),
+      ]);
+      const candidates: SignatureCandidate[] = [...legacy, ...bundles];
+      const verdict = verifyAttestorSets(rule.attestors, candidates, digest, attestorCtx);
+      const out: ImageVerdict = { image, digest, verified: verdict.verified };
+      if (verdict.reason !== undefined) out.reason = verdict.reason;
+      return out;
+    });
+  }
+
+  async function verify(image: string, rule: VerifyImagesRule, signal?: AbortSignal): Promise<ImageVerdict> {
+    const ref = parseImageReference(image);
+    // Refuse unconfigured registries before anything else (no network I/O).
+    pool.endpointFor(ref.registry, rule.registries);
+    const digest = ref.digest ?? (await resolveDigest(image, rule, signal));
+    const key = `${ref.registry}/${ref.repository}@${digest}|${ruleHash(rule)}`;
+    const hit = cache.get(key);
+    if (hit) {
+      options.metrics?.cacheHit();
+      return { ...hit, image };
+    }
+    options.metrics?.cacheMiss();
+    const shared = cache.coalesce(key, async () => {
+      const verdict = await check(ref, digest, rule, image);
+      const ttl = verdict.verified ? rule.cacheTtlSeconds : rule.negativeCacheTtlSeconds;
+      cache.set(key, verdict, ttl * 1000);
+      return verdict;
+    });
+    const verdict = await raceSignal(shared, signal);
+    return { ...verdict, image };
+  }
+
+  return {
+    resolveDigest,
+    verify,
+    close: () => {
+      closing.abort(new Error('image verifier closed'));
+      pool.close();
+      cache.clear();
+    },
+    get cacheSize() {
+      return cache.size;
+    },
+  };
+}
+
+function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
+  return a ? AbortSignal.any([a, b]) : b;
+}
