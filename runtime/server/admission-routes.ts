@@ -151,7 +151,7 @@ async function evaluateSafely(
   images: ImageVerifier | undefined,
   now: () => Date,
 ): Promise<Decision> {
-  const context: EvaluationContext = { now: now() };
+  const context: EvaluationContext = { now: now(), excludedNamespaces: binding.excludedNamespaces };
   if (images !== undefined) context.images = images;
   if (binding.needsImages) {
     // Answer (under the failurePolicy) before the API server gives up on the call.

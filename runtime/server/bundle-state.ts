@@ -12,6 +12,8 @@ export interface WebhookBinding {
   policyNames: readonly string[];
   /** Any verifyImages rule: evaluation may call the registry and needs a deadline. */
   needsImages: boolean;
+  /** Never evaluated besides the kube-* namespaces: the runtime's own namespace. */
+  excludedNamespaces: readonly string[];
 }
 
 export interface BundleSnapshot {
@@ -24,6 +26,7 @@ export interface BundleSnapshot {
 export function compileSnapshot(loaded: LoadedBundle, source: string, loadedAt = new Date()): BundleSnapshot {
   const byName = new Map(loaded.bundle.policies.map((p) => [p.name, p]));
   const bindings = new Map<string, WebhookBinding>();
+  const excludedNamespaces = [loaded.bundle.metadata.runtimeNamespace];
   for (const webhook of loaded.bundle.webhooks) {
     // validateBundle guarantees that every referenced policy exists.
     const policies = webhook.policies.map((name) => byName.get(name)!);
@@ -32,6 +35,7 @@ export function compileSnapshot(loaded: LoadedBundle, source: string, loadedAt =
       policies,
       policyNames: webhook.policies,
       needsImages: policies.some((p) => p.rules.some((r) => r.type === 'verifyImages')),
+      excludedNamespaces,
     });
   }
   return { loaded, bindings, source, loadedAt };

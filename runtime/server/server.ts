@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { ImageVerifier } from '../engine/types';
 import { admissionRoutes } from './admission-routes';
 import { BundleStore, type ReloadResult } from './bundle-state';
@@ -70,7 +70,8 @@ export class PortcullisServer {
     this.app = Fastify({
       https: { cert: this.tls.cert, key: this.tls.key },
       logger,
-      disableRequestLogging: true,
+      // One structured line per admission comes from the route itself; no generic request lines.
+      logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
       // A request that arrives on a kept-alive connection during shutdown is still answered (a 503
       // would count as a webhook failure and, under failurePolicy Fail, deny someone's deploy).
