@@ -36,7 +36,7 @@ describe.runIf(existsSync(ROOT))('upstream Pod Security fixtures', () => {
           for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
             const pod = parse(readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown>;
             const d = await evaluate('validate', admission(pod, { namespace: 'apps' }), [p], ctx);
-            if (d.errors.length > 0) wrong.push(`${expect}/${file}: error ${d.errors[0]!.message}`);
+            if (d.errors.length > 0) wrong.push(`${expect}/${file}: error ${d.errors[0].message}`);
             const denied = d.violations.length > 0;
             if (denied !== (expect === 'fail')) {
               wrong.push(`${expect}/${file}: ${denied ? d.violations.map((v) => v.control).join(',') : 'no violation'}`);
