@@ -1,0 +1,168 @@
+/**
+ * The container image's invariants (Docker cannot build here, so the Dockerfile is checked as
+ * text): multi-stage, compiled JS outside dist/, production dependencies only, non-root uid 65532,
+ * `portcullis serve` as the entrypoint with the paths the synthesized Deployment mounts — and the
+ * code that `portcullis` loads imports nothing from devDependencies (they are not in the image).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '../..');
+const read = (p: string) => readFileSync(path.join(root, p), 'utf8');
+
+interface Instruction {
+  op: string;
+  args: string;
+}
+interface Stage {
+  from: string;
+  name?: string;
+  instructions: Instruction[];
+}
+
+function parseDockerfile(text: string): Stage[] {
+  const joined = text.replace(/\\\r?\n/g, ' ');
+  const stages: Stage[] = [];
+  const args = new Map<string, string>();
+  for (const raw of joined.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^(\w+)\s+(.*)$/.exec(line);
+    if (m === null) continue;
+    const op = m[1].toUpperCase();
+    const rest = m[2].replace(/\$\{(\w+)\}/g, (_, k: string) => args.get(k) ?? '');
+    if (op === 'ARG' && stages.length === 0) {
+      const [k, v] = m[2].split('=');
+      args.set(k, v ?? '');
+    } else if (op === 'FROM') {
+      const f = /^(\S+)(?:\s+AS\s+(\S+))?/i.exec(rest);
+      stages.push({ from: f?.[1] ?? rest, name: f?.[2], instructions: [] });
+    } else {
+      stages[stages.length - 1]?.instructions.push({ op, args: rest });
+    }
+  }
+  return stages;
+}
+
+function execForm(args: string): string[] {
+  const parsed: unknown = JSON.parse(args);
+  expect(Array.isArray(parsed), `${args} is in exec (JSON array) form`).toBe(true);
+  return parsed as string[];
+}
+
+const stages = parseDockerfile(read('Dockerfile'));
+const final = stages[stages.length - 1];
+const last = (op: string) => [...final.instructions].reverse().find((i) => i.op === op);
+
+describe('Dockerfile', () => {
+  it('is multi-stage on a minimal Node 20 base', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const s of stages) expect(s.from).toMatch(/^(node:20-bookworm-slim|gcr\.io\/distroless\/nodejs20-debian12(:\S+)?)$/);
+  });
+
+  it('compiles TypeScript into build/ (never dist/) and ships only that', () => {
+    const build = stages.find((s) => s.instructions.some((i) => i.op === 'RUN' && /npm run build/.test(i.args)));
+    expect(build?.name).toBeDefined();
+    const pkg = JSON.parse(read('package.json'));
+    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json');
+    expect(JSON.parse(read('tsconfig.build.json')).compilerOptions.outDir).toBe('build');
+    const copies = final.instructions.filter((i) => i.op === 'COPY').map((i) => i.args);
+    expect(copies).toContain(`--from=${build?.name} /src/build/runtime ./runtime`);
+    expect(copies.join('\n')).not.toMatch(/dist|\.ts\b/);
+  });
+
+  it('installs production dependencies only', () => {
+    const installs = stages.flatMap((s) => s.instructions.filter((i) => i.op === 'RUN' && /npm ci/.test(i.args)).map((i) => ({ s, i })));
+    const copied = final.instructions.find((i) => i.op === 'COPY' && i.args.includes('node_modules'));
+    const from = /--from=(\S+)/.exec(copied?.args ?? '')?.[1];
+    const producer = installs.find((x) => x.s.name === from);
+    expect(producer?.i.args).toMatch(/--omit=dev/);
+  });
+
+  it('runs as the non-root uid 65532 with `portcullis serve` as the entrypoint', () => {
+    expect(last('USER')?.args).toMatch(/^65532(:65532)?$/);
+    const entrypoint = execForm(last('ENTRYPOINT')?.args ?? '[]');
+    const cmd = execForm(last('CMD')?.args ?? '[]');
+    expect(entrypoint).toEqual(['portcullis']);
+    expect(cmd).toEqual([
+      'serve',
+      '--bundle',
+      '/etc/portcullis/bundle/bundle.json',
+      '--tls-cert',
+      '/etc/portcullis/tls/tls.crt',
+      '--tls-key',
+      '/etc/portcullis/tls/tls.key',
+      '--port',
+      '8443',
+    ]);
+    // the launcher that makes `portcullis` resolvable on PATH runs the compiled CLI
+    expect(final.instructions.some((i) => i.op === 'RUN' && i.args.includes('exec node /app/runtime/cli/main.js'))).toBe(true);
+  });
+
+  it('keeps the build context small: .dockerignore admits only what the build needs', () => {
+    const lines = read('.dockerignore')
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'));
+    expect(lines[0]).toBe('*');
+    expect(lines.slice(1).sort()).toEqual(['!package-lock.json', '!package.json', '!runtime/**', '!tsconfig.build.json', '!tsconfig.json']);
+  });
+});
+
+/** Static and dynamic import specifiers of a TypeScript file, `import type` excluded. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^'";]*?from\s+'([^']+)'/gm)) out.push(m[1]);
+  for (const m of text.matchAll(/^\s*import\s+'([^']+)'/gm)) out.push(m[1]);
+  for (const m of text.matchAll(/\b(?:import|require)\(\s*'([^']+)'\s*\)/g)) out.push(m[1]);
+  return out;
+}
+
+function resolveLocal(from: string, spec: string): string | undefined {
+  const base = path.resolve(path.dirname(from), spec);
+  for (const candidate of [`${base}.ts`, path.join(base, 'index.ts'), base]) {
+    if (existsSync(candidate) && candidate.endsWith('.ts')) return candidate;
+  }
+  return undefined;
+}
+
+function packageName(spec: string): string {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+}
+
+describe('the code in the image', () => {
+  it('imports only production dependencies and Node built-ins from every module `portcullis` can load', () => {
+    const pkg = JSON.parse(read('package.json'));
+    const prod = new Set(Object.keys(pkg.dependencies));
+    const builtins = new Set(builtinModules);
+    const seen = new Set<string>();
+    const queue = [path.join(root, 'runtime/cli/main.ts')];
+    const offenders: string[] = [];
+    while (queue.length > 0) {
+      const file = queue.pop() as string;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      for (const spec of importsOf(file)) {
+        if (spec.startsWith('.')) {
+          const target = resolveLocal(file, spec);
+          if (target !== undefined) queue.push(target);
+          continue;
+        }
+        const name = packageName(spec.replace(/^node:/, ''));
+        if (spec.startsWith('node:') || builtins.has(name) || prod.has(name)) continue;
+        offenders.push(`${path.relative(root, file)} imports ${spec}`);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(5);
+    expect(offenders).toEqual([]);
+  });
+
+  it('keeps every runtime file outside dist/ (cdk8s synth deletes dist/)', () => {
+    const tsconfig = JSON.parse(read('tsconfig.build.json'));
+    expect(tsconfig.include).toEqual(['runtime']);
+    expect(readdirSync(path.join(root, 'runtime')).length).toBeGreaterThan(0);
+  });
+});
