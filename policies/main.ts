@@ -1,6 +1,4 @@
-// PLACEHOLDER app until the DSL lands: synthesizes an empty chart.
-import { App, Chart } from 'cdk8s';
+// `npm run synth` (cdk8s.yaml: app: npx tsx policies/main.ts) writes dist/ from the reference policy set.
+import { createReferenceApp } from './app';
 
-const app = new App();
-new Chart(app, 'portcullis');
-app.synth();
+createReferenceApp().synth();

@@ -1,0 +1,228 @@
+import { createPublicKey } from 'node:crypto';
+import type { AttestorSet, IdentityMatcher, Registry, Target } from '../../runtime/bundle';
+import { appContext } from '../app-context';
+import type { Policy } from '../policy';
+import { globProblems } from './image-references';
+import { PolicyRule, isPodTarget, type RuleSpec } from './policy-rule';
+
+export interface VerifyImagesProps {
+  /** Image globs this rule checks (others are left alone). Each glob must name an exact registry host. */
+  readonly imageReferences: readonly string[];
+  /** Globs excluded from the check (e.g. a vendor image signed elsewhere). */
+  readonly skipImageReferences?: readonly string[];
+  /**
+   * Attestor sets: every set must pass; within a set, `count` of its entries (default all).
+   * Use `keyAttestor()` / `keylessAttestor()` to build entries.
+   */
+  readonly attestors: readonly AttestorSet[];
+  /**
+   * Reject matching images that carry no valid signature.
+   * @default true
+   */
+  readonly required?: boolean;
+  /**
+   * Rewrite `repo:tag` to `repo:tag@sha256:…` on Pods (mutating webhook), so what runs is what was
+   * verified. Requires mode Enforce. Controllers are never rewritten (that would fight GitOps).
+   * @default true
+   */
+  readonly mutateDigest?: boolean;
+  /**
+   * Require a digest on every matching Pod image in the validating webhook.
+   * @default same as mutateDigest
+   */
+  readonly verifyDigest?: boolean;
+  /**
+   * Deadline per registry request, milliseconds. Must stay below the policy's webhook timeout.
+   * @default min(5000, (timeoutSeconds - 1) * 1000)
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * How long a successful verdict is cached, seconds.
+   * @default 300
+   */
+  readonly cacheTtlSeconds?: number;
+  /**
+   * How long a failed verdict is cached, seconds (0 = not cached).
+   * @default 0
+   */
+  readonly negativeCacheTtlSeconds?: number;
+  /** The only registries this rule may contact (no other host is ever contacted). */
+  readonly registries: readonly Registry[];
+}
+
+/** A key-based (Cosign `--key`) attestor: a PEM public key. */
+export function keyAttestor(name: string, publicKeyPem: string, options: { requireTlog?: boolean } = {}): AttestorSet['entries'][number] {
+  return options.requireTlog === undefined
+    ? { type: 'key', name, publicKey: publicKeyPem }
+    : { type: 'key', name, publicKey: publicKeyPem, requireTlog: options.requireTlog };
+}
+
+/** A keyless (Fulcio certificate identity) attestor. */
+export function keylessAttestor(
+  name: string,
+  identities: readonly IdentityMatcher[],
+  options: { trustedRoot?: string; tlogThreshold?: number; ctlogThreshold?: number } = {},
+): AttestorSet['entries'][number] {
+  const a: AttestorSet['entries'][number] = { type: 'keyless', name, identities: [...identities] };
+  if (options.trustedRoot !== undefined) a.trustedRoot = options.trustedRoot;
+  if (options.tlogThreshold !== undefined) a.tlogThreshold = options.tlogThreshold;
+  if (options.ctlogThreshold !== undefined) a.ctlogThreshold = options.ctlogThreshold;
+  return a;
+}
+
+const HOST = /^(localhost|\[[0-9a-fA-F:]+\]|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)(:[0-9]{1,5})?$/;
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
+
+/** The registry host a glob names, as the runtimes normalize it (`docker.io` for Docker Hub). */
+export function globRegistryHost(glob: string): string {
+  const name = glob.split('@')[0];
+  const first = name.split('/')[0];
+  const rest = name.includes('/');
+  if (rest && (first.includes('.') || first.includes(':') || first === 'localhost' || first.includes('*') || /[A-Z]/.test(first))) {
+    const host = first.toLowerCase();
+    return host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host;
+  }
+  return 'docker.io';
+}
+
+/**
+ * Validating and mutating: checks Cosign/Sigstore signatures of matching images against the
+ * attestors and (on Pods) pins tags to the verified digest.
+ */
+export class VerifyImages extends PolicyRule {
+  readonly ruleType = 'verifyImages' as const;
+  private readonly props: VerifyImagesProps;
+
+  constructor(scope: Policy, id: string, props: VerifyImagesProps) {
+    super(scope, id);
+    this.props = props;
+  }
+
+  get mutateDigest(): boolean {
+    return this.props.mutateDigest ?? true;
+  }
+
+  private get requestTimeoutMs(): number {
+    return this.props.requestTimeoutMs ?? Math.max(500, Math.min(5000, (this.policy.timeoutSeconds - 1) * 1000));
+  }
+
+  spec(): RuleSpec {
+    const p = this.props;
+    const s: RuleSpec = {
+      type: 'verifyImages',
+      imageReferences: [...p.imageReferences],
+      attestors: p.attestors.map((set) => ({ ...set, entries: [...set.entries] })),
+      required: p.required ?? true,
+      mutateDigest: this.mutateDigest,
+      verifyDigest: p.verifyDigest ?? this.mutateDigest,
+      requestTimeoutMs: this.requestTimeoutMs,
+      cacheTtlSeconds: p.cacheTtlSeconds ?? 300,
+      negativeCacheTtlSeconds: p.negativeCacheTtlSeconds ?? 0,
+      registries: p.registries.map((r) => ({ ...r })),
+    };
+    if (p.skipImageReferences !== undefined && p.skipImageReferences.length > 0) s.skipImageReferences = [...p.skipImageReferences];
+    return s;
+  }
+
+  /** Controllers are verified but never pinned: pinning a Deployment template would fight GitOps. */
+  override specFor(target: Target): RuleSpec {
+    const s = this.spec();
+    if (isPodTarget(target) || s.type !== 'verifyImages') return s;
+    return { ...s, mutateDigest: false, verifyDigest: false };
+  }
+
+
+  protected override problems(): string[] {
+    const p = this.props;
+    const out: string[] = [];
+    if (this.mutateDigest && this.policy.mode === 'Audit') {
+      out.push(
+        'digest pinning (mutateDigest) rewrites pods, which contradicts mode Audit (admit and warn only). Fix: set the policy mode to Enforce, or set mutateDigest: false while auditing.',
+      );
+    }
+    if (p.verifyDigest === true && !this.mutateDigest && p.required === false) {
+      out.push('verifyDigest without mutateDigest and with required: false would deny tags it never pins. Fix: enable mutateDigest or drop verifyDigest.');
+    }
+    if (p.imageReferences.length === 0) out.push('imageReferences is empty, so nothing is verified. Fix: list the image globs to verify.');
+    out.push(...globProblems('imageReferences', p.imageReferences), ...globProblems('skipImageReferences', p.skipImageReferences ?? []));
+    const hosts = new Set(p.registries.map((r) => r.host));
+    if (p.registries.length === 0) out.push('registries is empty: no registry may be contacted. Fix: list the registries the images come from.');
+    for (const r of p.registries) {
+      if (!HOST.test(r.host)) out.push(`registry host "${r.host}" is not a host[:port]. Fix: write e.g. "registry.example.com" (no scheme, no path).`);
+      if (r.insecure === true && !LOOPBACK.test(r.host)) {
+        out.push(`registry "${r.host}" is marked insecure (plain HTTP) but is not a loopback host. Fix: use TLS (add caPem for a private CA).`);
+      }
+      if (r.caPem !== undefined && !r.caPem.includes('-----BEGIN CERTIFICATE-----')) {
+        out.push(`registry "${r.host}" caPem is not a PEM certificate. Fix: paste the CA certificate (BEGIN CERTIFICATE).`);
+      }
+    }
+    for (const g of p.imageReferences) {
+      const host = globRegistryHost(g);
+      if (host.includes('*')) {
+        out.push(`imageReferences "${g}" has a wildcard registry host; the runtime would contact any host an attacker names. Fix: name the registry host exactly.`);
+      } else if (!hosts.has(host)) {
+        out.push(`imageReferences "${g}" is served by registry "${host}", which is not in registries. Fix: add { host: "${host}" } to registries.`);
+      }
+    }
+    if (this.props.requestTimeoutMs !== undefined && (!Number.isInteger(this.requestTimeoutMs) || this.requestTimeoutMs < 1)) {
+      out.push(`requestTimeoutMs ${this.requestTimeoutMs} must be a positive integer. Fix: use e.g. 3000.`);
+    }
+    if (this.requestTimeoutMs >= this.policy.timeoutSeconds * 1000) {
+      out.push(
+        `requestTimeoutMs ${this.requestTimeoutMs} is not below the webhook timeout (${this.policy.timeoutSeconds}s), so a slow registry would time the webhook out. Fix: lower requestTimeoutMs or raise the policy's timeoutSeconds.`,
+      );
+    }
+    if (p.attestors.length === 0) out.push('attestors is empty. Fix: add at least one attestor set (keyAttestor / keylessAttestor).');
+    const roots = new Set(appContext(this).trustedRootNames);
+    p.attestors.forEach((set, i) => {
+      if (set.entries.length === 0) out.push(`attestors[${i}] has no entries. Fix: add an attestor.`);
+      if (set.count !== undefined && (set.count < 1 || set.count > set.entries.length)) {
+        out.push(`attestors[${i}].count ${set.count} is not between 1 and its ${set.entries.length} entries. Fix: lower count or add attestors.`);
+      }
+      const names = new Set<string>();
+      for (const a of set.entries) {
+        if (names.has(a.name)) out.push(`attestors[${i}] names "${a.name}" twice. Fix: give each attestor a distinct name.`);
+        names.add(a.name);
+        if (a.type === 'key') out.push(...keyProblems(a.name, a.publicKey));
+        else {
+          if (a.trustedRoot !== undefined && !roots.has(a.trustedRoot)) {
+            out.push(`attestor "${a.name}" names trusted root "${a.trustedRoot}", which the app does not define. Fix: add it to PortcullisApp trustedRoots or remove trustedRoot.`);
+          }
+          a.identities.forEach((id, j) => out.push(...identityProblems(`attestor "${a.name}" identities[${j}]`, id)));
+        }
+      }
+    });
+    return out;
+  }
+}
+
+function keyProblems(name: string, pem: string): string[] {
+  if (/PRIVATE KEY/.test(pem)) {
+    return [`attestor "${name}" holds a PRIVATE key; it would be published in the bundle. Fix: remove it now, rotate it, and use the public key (cosign public-key).`];
+  }
+  try {
+    const key = createPublicKey(pem);
+    const t = key.asymmetricKeyType;
+    if (t !== 'ec' && t !== 'rsa' && t !== 'ed25519') return [`attestor "${name}" key type ${String(t)} is not supported. Fix: use ECDSA P-256/P-384, RSA or Ed25519.`];
+    return [];
+  } catch (err) {
+    return [`attestor "${name}" publicKey is not a PEM public key (${(err as Error).message}). Fix: paste the output of "cosign public-key".`];
+  }
+}
+
+function identityProblems(what: string, id: IdentityMatcher): string[] {
+  const out: string[] = [];
+  const subjects = [id.subject, id.subjectRegExp].filter((x) => x !== undefined).length;
+  const issuers = [id.issuer, id.issuerRegExp].filter((x) => x !== undefined).length;
+  if (subjects !== 1) out.push(`${what} must set exactly one of subject / subjectRegExp. Fix: name the signing identity (e.g. the CI workflow URL).`);
+  if (issuers !== 1) out.push(`${what} must set exactly one of issuer / issuerRegExp; without one, any OIDC issuer is trusted. Fix: set issuer (e.g. https://token.actions.githubusercontent.com).`);
+  for (const [k, re] of [['subjectRegExp', id.subjectRegExp], ['issuerRegExp', id.issuerRegExp]] as const) {
+    if (re === undefined) continue;
+    try {
+      new RegExp(`^(?:${re})$`, 'u');
+    } catch (err) {
+      out.push(`${what}.${k} is not a valid regular expression (${(err as Error).message}). Fix: correct the pattern.`);
+    }
+  }
+  return out;
+}
