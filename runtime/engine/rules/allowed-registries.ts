@@ -1,9 +1,42 @@
-// PLACEHOLDER: replaced by the family's implementation. Evaluating this family throws until then.
+/**
+ * allowedRegistries (validating): every image must come from an allowed registry/repository.
+ *
+ * Applies to: the image of every `containers`, `initContainers` and `ephemeralContainers` entry.
+ * Allowed values: images that, after normalization (implicit `docker.io`, `library/` for one-segment
+ * Docker Hub names, `index.docker.io` = `docker.io`, host case folded), match at least one glob of
+ * `rule.allowed` in the dialect of image-ref.ts (`*` never crosses `/` nor a `.`/`:` in the host,
+ * so `registry.example.com/*` does not admit `registry.example.com.evil.io/x`; `**` spans
+ * segments). An image that is missing or not a valid reference is a finding.
+ * Finding: control `allowedRegistries`, exemptField `image`, values = [the image as written].
+ */
 import type { AllowedRegistriesRule } from '../../bundle';
-import type { RuleFamily } from '../types';
+import { matchesImageGlob } from '../image-ref';
+import type { Finding, RuleFamily, RuleInput } from '../types';
+import { parsedImages } from './image-findings';
+
+const CONTROL = 'allowedRegistries';
 
 export const allowedRegistries: RuleFamily<AllowedRegistriesRule> = {
-  validate: () => {
-    throw new Error('rule family allowedRegistries is not implemented yet');
+  validate: ({ rule, pod }: RuleInput<AllowedRegistriesRule>): Finding[] => {
+    const findings: Finding[] = [];
+    const allowed = rule.allowed.join(', ');
+    for (const p of parsedImages(pod, CONTROL)) {
+      if ('finding' in p) {
+        findings.push({ ...p.finding, allowed });
+        continue;
+      }
+      if (rule.allowed.some((g) => matchesImageGlob(g, p.ref))) continue;
+      const c = p.container;
+      findings.push({
+        control: CONTROL,
+        container: c,
+        field: `${c.field}.image`,
+        exemptField: 'image',
+        values: [c.image],
+        allowed,
+        message: `container "${c.name}" image=${c.image} is not allowed: registry/repository ${p.ref.registry}/${p.ref.repository} is not in the allowed list`,
+      });
+    }
+    return findings;
   },
 };

@@ -1,9 +1,47 @@
-// PLACEHOLDER: replaced by the family's implementation. Evaluating this family throws until then.
+/**
+ * defaultSeccomp (mutating): gives pods that choose no seccomp profile the runtime's default one.
+ *
+ * Applies to: the pod or pod template's `spec.securityContext.seccompProfile`.
+ * Adds `seccompProfile: { type: RuntimeDefault }` at pod level only when nothing chose a profile:
+ * - not the pod (`spec.securityContext.seccompProfile`),
+ * - not any container, init container or ephemeral container (`securityContext.seccompProfile`),
+ * - not the legacy annotations (`seccomp.security.alpha.kubernetes.io/pod`,
+ *   `container.seccomp.security.alpha.kubernetes.io/<name>`) — the API server rejects a pod whose
+ *   field and annotation disagree, so an explicit annotation is an explicit choice, too.
+ * Never applied to Windows pods (`spec.os.name: windows`): the API server forbids seccomp there.
+ * An explicit choice (including `Unconfined`) is never overwritten; validation (Pod Security) judges
+ * it. Idempotent: once set, a second pass adds nothing.
+ */
 import type { DefaultSeccompRule } from '../../bundle';
-import type { RuleFamily } from '../types';
+import { hasOwnField, ownField, ownRecord } from '../own-fields';
+import { isRecord } from '../pod-view';
+import type { JsonPatchOperation, PodView, RuleFamily, RuleInput } from '../types';
+
+function setsProfile(securityContext: unknown): boolean {
+  const v = ownField(securityContext, 'seccompProfile');
+  return v !== undefined && v !== null;
+}
+
+function hasLegacyAnnotation(pod: PodView): boolean {
+  const annotations = ownRecord(pod.metadata, 'annotations');
+  if (annotations === undefined) return false;
+  return Object.keys(annotations).some(
+    (k) => k === 'seccomp.security.alpha.kubernetes.io/pod' || k.startsWith('container.seccomp.security.alpha.kubernetes.io/'),
+  );
+}
 
 export const defaultSeccomp: RuleFamily<DefaultSeccompRule> = {
-  validate: () => {
-    throw new Error('rule family defaultSeccomp is not implemented yet');
+  mutate: ({ rule, pod }: RuleInput<DefaultSeccompRule>): JsonPatchOperation[] => {
+    if (ownField(ownRecord(pod.spec, 'os'), 'name') === 'windows') return [];
+    const podContext = ownField(pod.spec, 'securityContext');
+    if (podContext !== undefined && podContext !== null && !isRecord(podContext)) return []; // malformed: leave to validation
+    if (setsProfile(podContext)) return [];
+    if (pod.containers.some((c) => setsProfile(ownField(c.container, 'securityContext')))) return [];
+    if (hasLegacyAnnotation(pod)) return [];
+    const profile = { type: rule.profile };
+    if (!isRecord(podContext) || !hasOwnField(pod.spec, 'securityContext')) {
+      return [{ op: 'add', path: `${pod.specPointer}/securityContext`, value: { seccompProfile: profile } }];
+    }
+    return [{ op: 'add', path: `${pod.specPointer}/securityContext/seccompProfile`, value: profile }];
   },
 };
