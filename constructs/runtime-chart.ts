@@ -14,7 +14,7 @@ import { applySyncWave, SyncWave } from './sync-waves';
 /** Options of the runtime Deployment. */
 export interface RuntimeOptions {
   /**
-   * The runtime image (built from the repository's Dockerfile; its entrypoint is `portcullis serve`).
+   * The runtime image (built from the repository's Dockerfile; ENTRYPOINT `portcullis`, args `serve …`).
    * @default 'ghcr.io/example/portcullis:0.1.0'
    */
   readonly image?: string;
@@ -93,7 +93,9 @@ export class RuntimeChart extends Chart {
           name: 'webhook',
           image: o.image ?? RUNTIME_DEFAULTS.image,
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+          // The image's ENTRYPOINT is `portcullis`; the command is ours to state.
           args: [
+            'serve',
             '--bundle',
             `${BUNDLE_MOUNT}/bundle.json`,
             '--tls-cert',
