@@ -129,7 +129,7 @@ function verifyKeyless(attestor: KeylessAttestor, c: SignatureCandidate, digest:
     signer = { subject: result.identity?.subjectAlternativeName, issuer: result.identity?.extensions?.issuer };
   } catch (err) {
     if (err instanceof ImageConfigError) throw err;
-    return `sigstore verification failed: ${(err as Error).message}`;
+    return `sigstore verification failed: ${errorText(err)}`;
   }
   if (!attestor.identities.some((m) => identityMatches(m, signer))) {
     return `certificate identity (${describeIdentity(signer)}) matches none of the allowed identities`;
@@ -146,7 +146,7 @@ function sigstoreCheck(entity: () => SignedEntity, material: TrustMaterial, opti
     new Verifier(material, options).verify(entity());
     return undefined;
   } catch (err) {
-    return `sigstore verification failed: ${(err as Error).message}`;
+    return `sigstore verification failed: ${errorText(err)}`;
   }
 }
 
@@ -162,6 +162,17 @@ function bundleCoversDigest(bundle: Bundle, digest: string, ctx: AttestorContext
   const content = bundle.content;
   if (content.$case !== 'dsseEnvelope') return 'bundle carries a message signature, not an in-toto statement about the image';
   return checkInTotoStatement(content.dsseEnvelope.payloadType, content.dsseEnvelope.payload, digest, ctx.acceptedPredicateTypes);
+}
+
+/** An error's message with its causes (@sigstore/verify wraps the precise reason). */
+function errorText(err: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = err;
+  for (let i = 0; i < 4 && cur instanceof Error; i += 1) {
+    if (!parts.includes(cur.message)) parts.push(cur.message);
+    cur = cur.cause;
+  }
+  return parts.join(': ') || String(err);
 }
 
 export type { LegacySignature };

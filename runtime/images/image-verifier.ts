@@ -95,8 +95,8 @@ export function createImageVerifier(options: ImageVerifierOptions = {}): Closabl
 
   async function resolveDigest(image: string, rule: VerifyImagesRule, signal?: AbortSignal): Promise<string> {
     const ref = parseImageReference(image);
+    const client = clientFor(ref, rule); // refuses unconfigured registries before any I/O
     if (ref.digest) return ref.digest;
-    const client = clientFor(ref, rule);
     return withDeadline(rule, signal, (d) => client.resolve(ref.repository, ref.tag ?? 'latest', d));
   }
 
