@@ -2,8 +2,10 @@
  * Policy-supplied regular expressions that are safe to run on attacker-controlled strings.
  *
  * `compileAnchoredPattern` anchors the pattern (`^(?:…)$`) and refuses the constructs that make a
- * backtracking engine (V8's) super-linear: a quantified group that itself contains a quantifier or
- * an alternation (`(a+)+`, `(a|aa)*`, `(x{2,})+` — "star height" above one), back-references and
+ * backtracking engine (V8's) super-linear: a repeated group that itself contains an alternation or
+ * a quantifier (`(a+)+`, `(a|aa)*`, `(x{2,})+` — "star height" above one), unless each iteration
+ * starts with a literal delimiter nothing else in the group can match (`(-[a-z0-9]+)*`,
+ * `(\.[0-9]+)+` are accepted: their iterations split in exactly one way); back-references and
  * lookaround. What remains can backtrack at most polynomially in the few quantifiers present, and
  * the callers additionally bound the subject length. Synth calls `checkPattern` so a policy author
  * learns about a refused pattern at `cdk8s synth`, not at admission.
@@ -22,6 +24,52 @@ export class UnsafePatternError extends Error {
 interface GroupState {
   hasQuantifier: boolean;
   hasAlternation: boolean;
+  /** Index where the group's body starts (after `(`, `(?:` or `(?<name>`). */
+  bodyStart: number;
+  body?: string;
+}
+
+const SPECIAL = new Set(['\\', '^', '$', '.', '|', '?', '*', '+', '(', ')', '[', ']', '{', '}']);
+
+/** The atoms of a (group-free or grouped) body: classes, escapes, `.` and literal characters. */
+function atoms(body: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (ch === '\\') {
+      out.push(body.slice(i, i + 2));
+      i++;
+    } else if (ch === '[') {
+      let j = i + 1;
+      while (j < body.length && body[j] !== ']') j += body[j] === '\\' ? 2 : 1;
+      out.push(body.slice(i, j + 1));
+      i = j;
+    } else if (!SPECIAL.has(ch) || ch === '.') {
+      out.push(ch);
+    }
+  }
+  return out;
+}
+
+/**
+ * A repeated group with inner quantifiers is still unambiguous when every iteration starts with a
+ * literal delimiter that nothing else in the group can match: `(-[a-z0-9]+)*`, `(\.[0-9]+)+`.
+ * The iterations are then split at the delimiters in exactly one way.
+ */
+function delimitedGroup(body: string): boolean {
+  let delimiter: string;
+  let rest: string;
+  if (body[0] === '\\' && body.length > 1 && !/[A-Za-z0-9]/.test(body[1])) {
+    delimiter = body[1]!;
+    rest = body.slice(2);
+  } else if (body.length > 0 && !SPECIAL.has(body[0])) {
+    delimiter = body[0]!;
+    rest = body.slice(1);
+  } else {
+    return false;
+  }
+  if (/^[*+?{]/.test(rest)) return false;
+  return atoms(rest).every((atom) => !new RegExp(`^${atom}$`, 'u').test(delimiter));
 }
 
 /** Why a pattern is refused, or undefined when it is acceptable. */
@@ -32,7 +80,7 @@ export function checkPattern(pattern: string): string | undefined {
   } catch (e) {
     return `invalid regular expression (${(e as Error).message})`;
   }
-  const stack: GroupState[] = [{ hasQuantifier: false, hasAlternation: false }];
+  const stack: GroupState[] = [{ hasQuantifier: false, hasAlternation: false, bodyStart: 0 }];
   let inClass = false;
   let lastClosed: GroupState | undefined; // the group that just closed, if the previous token was `)`
   for (let i = 0; i < pattern.length; i++) {
@@ -58,14 +106,15 @@ export function checkPattern(pattern: string): string | undefined {
       if (pattern.startsWith('(?=', i) || pattern.startsWith('(?!', i) || pattern.startsWith('(?<=', i) || pattern.startsWith('(?<!', i)) {
         return 'lookaround is not allowed';
       }
-      stack.push({ hasQuantifier: false, hasAlternation: false });
       if (pattern.startsWith('(?:', i)) i += 2;
       else if (pattern.startsWith('(?<', i)) i = pattern.indexOf('>', i);
+      stack.push({ hasQuantifier: false, hasAlternation: false, bodyStart: i + 1 });
       lastClosed = undefined;
       continue;
     }
     if (ch === ')') {
       const closed = stack.pop()!;
+      closed.body = pattern.slice(closed.bodyStart, i);
       const parent = stack[stack.length - 1];
       parent.hasQuantifier ||= closed.hasQuantifier;
       parent.hasAlternation ||= closed.hasAlternation;
@@ -80,8 +129,12 @@ export function checkPattern(pattern: string): string | undefined {
     if (ch === '*' || ch === '+' || ch === '?' || ch === '{') {
       const isQuantifier = ch !== '{' || /^\{\d+(,\d*)?\}/.test(pattern.slice(i));
       if (isQuantifier) {
-        const repeats = ch !== '?';
-        if (repeats && lastClosed !== undefined && (lastClosed.hasQuantifier || lastClosed.hasAlternation)) {
+        const repeats = ch !== '?' && !(ch === '{' && /^\{[01](,[01])?\}/.test(pattern.slice(i)));
+        if (
+          repeats &&
+          lastClosed !== undefined &&
+          (lastClosed.hasAlternation || (lastClosed.hasQuantifier && !delimitedGroup(lastClosed.body ?? '')))
+        ) {
           return 'a repeated group may not contain a quantifier or an alternation (catastrophic backtracking)';
         }
         top.hasQuantifier = true;

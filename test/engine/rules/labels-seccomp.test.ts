@@ -91,7 +91,8 @@ describe('requireLabels', () => {
 });
 
 describe('safe-regex', () => {
-  it.each(['dev|staging|prod', '[a-z][a-z0-9-]*', 'v?[0-9]+\\.[0-9]+', '(?:team-)?[a-z]+', '(dev|prod)', '[a-z]{2,8}', '(ab)+', '(?<x>ab)+', 'a\\+b+'])(
+  it.each(['dev|staging|prod', '[a-z][a-z0-9-]*', 'v?[0-9]+\\.[0-9]+', '(?:team-)?[a-z]+', '(dev|prod)', '[a-z]{2,8}', '(ab)+', '(?<x>ab)+', 'a\\+b+',
+    '[a-z0-9]+(-[a-z0-9]+)*', 'v?[0-9]+(\\.[0-9]+)*', 'v?[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?', '(?:_[a-z]+){0,3}', '(a+){0,1}'])(
     'accepts %s',
     (p) => {
       expect(checkPattern(p)).toBeUndefined();
@@ -103,6 +104,11 @@ describe('safe-regex', () => {
     ['(?:a*b?)+', 'repeated group'],
     ['((ab)*c)+', 'repeated group'],
     ['(x{2,})+', 'repeated group'],
+    ['(-[a-z-]+)*', 'repeated group'], // the delimiter also matches inside the group
+    ['(a[a-z]+)+', 'repeated group'],
+    ['([a-z]+-)*', 'repeated group'], // no leading delimiter
+    ['(.[0-9]+)+', 'repeated group'], // "." is not a literal
+    ['(-a+|b)+', 'repeated group'],
     ['(a)\\1', 'back-references'],
     ['(?=a)a', 'lookaround'],
     ['(?<!a)b', 'lookaround'],
