@@ -21,6 +21,7 @@ import { appContext, neverEvaluatedNamespaces } from './app-context';
 import { PolicyRule } from './rules/policy-rule';
 import { callerLocation, type SourceLocation } from './source-location';
 import { checkSelector, negateSelector, unsatisfiableReason } from './selectors';
+import { webhookSelectors } from './webhook-groups';
 
 export type WorkloadKind = 'Pod' | ControllerKind;
 
@@ -237,6 +238,11 @@ export class Policy extends Construct {
           out.push(`${what}: ${neg}. Fix: use a single requirement (e.g. matchLabels with one label), or narrow match instead.`);
         }
       }
+    }
+    if (out.length === 0) {
+      const bp = this.toBundlePolicy([], undefined);
+      const sel = webhookSelectors(bp.match, bp.exclude, never);
+      if (typeof sel === 'string') out.push(`${sel}. Fix: loosen match or narrow exclude.`);
     }
     return out;
   }

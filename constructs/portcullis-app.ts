@@ -34,7 +34,7 @@ import { BundleChart, RuntimeChart, RUNTIME_DEFAULTS, type RuntimeOptions } from
 import { formatLocation, type SourceLocation } from './source-location';
 import { synthNow } from './synth-clock';
 import { CertManagerTlsChart, tlsProblems, tlsSecretName, type TlsOptions } from './tls';
-import { buildWebhooks, webhookSelectors } from './webhook-groups';
+import { buildWebhooks } from './webhook-groups';
 import { WebhooksChart } from './webhooks-chart';
 
 export const BUNDLE_FILE = 'portcullis-bundle.json';
@@ -100,7 +100,7 @@ export class PortcullisApp extends App {
       trustedRootNames: Object.keys(props.trustedRoots ?? {}).sort(),
     };
     setAppContext(this, ctx);
-    this.node.addValidation({ validate: () => this.appProblems(ctx) });
+    this.node.addValidation({ validate: () => this.appProblems() });
   }
 
   /** Policies in declaration order. */
@@ -117,16 +117,16 @@ export class PortcullisApp extends App {
     const problems = collectProblems(this);
     if (problems.length > 0) throw new SynthValidationError(problems);
     const bundle = this.compileBundle();
+    const json = prettyCanonicalJson(bundle);
+    if (Buffer.byteLength(json) > MAX_BUNDLE_BYTES) {
+      throw new SynthValidationError([{ path: this.bundleName, location: '', message: oversizeMessage(bundle, Buffer.byteLength(json)) }]);
+    }
     let hash: string;
     try {
       hash = validateBundle(bundle).hash;
     } catch (err) {
       if (err instanceof BundleError) throw new SynthValidationError([{ path: this.bundleName, location: '', message: bundleErrorMessage(bundle, err) }]);
       throw err;
-    }
-    const json = prettyCanonicalJson(bundle);
-    if (Buffer.byteLength(json) > MAX_BUNDLE_BYTES) {
-      throw new SynthValidationError([{ path: this.bundleName, location: '', message: oversizeMessage(bundle, Buffer.byteLength(json)) }]);
     }
     const tls = this.props.tls ?? { mode: 'cert-manager' };
     new NamespaceChart(this, '00-namespace', {
@@ -180,7 +180,7 @@ export class PortcullisApp extends App {
     };
   }
 
-  private appProblems(ctx: AppContext): string[] {
+  private appProblems(): string[] {
     const out: string[] = [];
     const dns = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
     if (!dns.test(this.bundleName) || this.bundleName.length > 63) out.push(`name "${this.bundleName}" is not a DNS label. Fix: use e.g. "portcullis".`);
@@ -196,12 +196,6 @@ export class PortcullisApp extends App {
       const prev = seen.get(p.policyName);
       if (prev !== undefined) out.push(`policy name "${p.policyName}" is used by both ${prev.node.path} and ${p.node.path}. Fix: give each policy a distinct name.`);
       seen.set(p.policyName, p);
-    }
-    const never = neverEvaluatedNamespaces(ctx);
-    for (const p of policies) {
-      const bp = p.toBundlePolicy([], undefined);
-      const sel = webhookSelectors(bp.match, bp.exclude, never);
-      if (typeof sel === 'string') out.push(`policy ${p.node.path}: ${sel}. Fix: loosen match or narrow exclude.`);
     }
     const exemptionNames = new Map<string, string>();
     for (const e of Exemption.allIn(this)) {
