@@ -3,11 +3,12 @@
  *
  *   portcullis serve --bundle <file> --tls-cert <file> --tls-key <file> [--port 8443] [--host 0.0.0.0]
  *                    [--dev] [--dev-certs-dir .dev-certs] [--log-level info]
- *                    [--shutdown-delay-ms 2000] [--grace-ms 25000]
+ *                    [--shutdown-delay-ms 2000] [--grace-ms 25000] [--docker-config <file>]
  *
  * Environment (flags win): PORTCULLIS_BUNDLE, PORTCULLIS_TLS_CERT, PORTCULLIS_TLS_KEY,
  * PORTCULLIS_PORT, PORTCULLIS_HOST, PORTCULLIS_BUNDLE_HASH (the hash the Deployment expects; any
- * other bundle is refused), PORTCULLIS_LOG_LEVEL, PORTCULLIS_SHUTDOWN_DELAY_MS, PORTCULLIS_GRACE_MS.
+ * other bundle is refused), PORTCULLIS_LOG_LEVEL, PORTCULLIS_SHUTDOWN_DELAY_MS, PORTCULLIS_GRACE_MS,
+ * PORTCULLIS_DOCKER_CONFIG (registry credentials for signature checks: a mounted docker config).
  *
  * `--dev` without certificates generates a CA and a localhost serving certificate into
  * `.dev-certs/` (gitignored) and prints how to call the server with curl.
@@ -15,6 +16,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from './main';
+import { createImageVerifier } from '../images';
 import { ensureDevCertificates } from '../server/dev-certs';
 import { PortcullisServer } from '../server/server';
 
@@ -30,10 +32,11 @@ export interface ServeConfig {
   logLevel: string;
   shutdownDelayMs: number;
   graceMs: number;
+  dockerConfig?: string;
 }
 
 const USAGE =
-  'usage: portcullis serve --bundle <file> --tls-cert <file> --tls-key <file> [--port 8443] [--host 0.0.0.0] [--dev] [--dev-certs-dir <dir>] [--log-level info] [--shutdown-delay-ms 2000] [--grace-ms 25000]';
+  'usage: portcullis serve --bundle <file> --tls-cert <file> --tls-key <file> [--port 8443] [--host 0.0.0.0] [--dev] [--dev-certs-dir <dir>] [--log-level info] [--shutdown-delay-ms 2000] [--grace-ms 25000] [--docker-config <file>]';
 
 const FLAGS: Record<string, keyof ServeConfig> = {
   '--bundle': 'bundle',
@@ -45,6 +48,7 @@ const FLAGS: Record<string, keyof ServeConfig> = {
   '--log-level': 'logLevel',
   '--shutdown-delay-ms': 'shutdownDelayMs',
   '--grace-ms': 'graceMs',
+  '--docker-config': 'dockerConfig',
 };
 
 const ENV: Partial<Record<keyof ServeConfig, string>> = {
@@ -57,6 +61,7 @@ const ENV: Partial<Record<keyof ServeConfig, string>> = {
   logLevel: 'PORTCULLIS_LOG_LEVEL',
   shutdownDelayMs: 'PORTCULLIS_SHUTDOWN_DELAY_MS',
   graceMs: 'PORTCULLIS_GRACE_MS',
+  dockerConfig: 'PORTCULLIS_DOCKER_CONFIG',
 };
 
 function integer(name: string, text: string, min: number, max: number): number | string {
@@ -111,6 +116,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
     graceMs: graceMs as number,
   };
   if (raw.expectedHash !== undefined) config.expectedHash = raw.expectedHash;
+  if (raw.dockerConfig !== undefined) config.dockerConfig = raw.dockerConfig;
   return config;
 }
 
@@ -148,8 +154,6 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv =
     caCert = certs.caCert;
     process.stderr.write(`portcullis serve: ${certs.created ? 'generated' : 'reusing'} development certificates in ${certs.dir}\n`);
   }
-  // TODO(images): when runtime/images exports createImageVerifier, create it here for bundles
-  // with verifyImages rules and pass `images` (and `metrics` as its SignatureCacheMetrics).
   let server: PortcullisServer;
   try {
     server = new PortcullisServer({
@@ -158,6 +162,13 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv =
       tlsKeyPath: config.tlsKey,
       ...(config.expectedHash === undefined ? {} : { expectedBundleHash: config.expectedHash }),
       logger: { level: config.logLevel },
+      // Built per loaded bundle with verifyImages rules: its trusted roots travel in the bundle.
+      imageVerifierFor: (bundle, metrics) =>
+        createImageVerifier({
+          trustedRoots: bundle.trust.trustedRoots,
+          metrics,
+          ...(config.dockerConfig === undefined ? {} : { dockerConfigPath: config.dockerConfig }),
+        }),
     });
   } catch (err) {
     process.stderr.write(`portcullis serve: ${(err as Error).message}\n`);

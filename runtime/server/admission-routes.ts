@@ -68,6 +68,10 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
   const { store, metrics, images } = opts;
   const now = opts.now ?? (() => new Date());
 
+  // The API server always sends application/json; every other type (text/plain included, which
+  // Fastify parses by default) is refused as the wrong content type.
+  app.removeContentTypeParser('text/plain');
+
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const { status, reason, message } = describeFrameworkError(err);
     metrics.invalidRequest(reason);
@@ -110,7 +114,7 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
         request.log.warn({ uid: review.uid, webhook: webhook.path, kind: review.kind.kind, reason: problem }, 'malformed admission request refused');
         return clientError(reply, 400, `malformed AdmissionReview: ${problem}`);
       }
-      decision = await evaluateSafely(binding, review, images, now);
+      decision = await evaluateSafely(binding, review, snapshot.images ?? images, now);
       encoded = encodeDecision(review.uid, webhook, decision);
     }
     const seconds = (performance.now() - started) / 1000;

@@ -4,7 +4,7 @@
  * the entry and the policies (in evaluation order) it serves.
  */
 import { loadBundle, type LoadedBundle, type Policy, type Webhook } from '../bundle';
-import type { AdmissionOperation } from '../engine/types';
+import type { AdmissionOperation, ImageVerifier } from '../engine/types';
 
 export interface WebhookBinding {
   webhook: Webhook;
@@ -18,6 +18,8 @@ export interface WebhookBinding {
 
 export interface BundleSnapshot {
   loaded: LoadedBundle;
+  /** The image verifier built for this bundle's trust material (bundles with verifyImages rules). */
+  images?: ImageVerifier;
   bindings: ReadonlyMap<string, WebhookBinding>;
   source: string;
   loadedAt: Date;
@@ -72,6 +74,8 @@ export type ReloadResult =
 export interface BundleStoreOptions {
   /** The hash the Deployment expects (PORTCULLIS_BUNDLE_HASH): any other bundle is refused. */
   expectedHash?: string;
+  /** Builds the image verifier a newly loaded bundle needs (its trusted roots travel in the bundle). */
+  imagesFor?: (snapshot: BundleSnapshot) => ImageVerifier | undefined;
 }
 
 export class BundleStore {
@@ -98,7 +102,12 @@ export class BundleStore {
     if (this.snapshot !== undefined && this.snapshot.loaded.hash === loaded.hash) {
       return { status: 'unchanged', snapshot: this.snapshot };
     }
-    this.snapshot = compileSnapshot(loaded, source);
-    return { status: 'loaded', snapshot: this.snapshot };
+    const next = compileSnapshot(loaded, source);
+    if (this.options.imagesFor !== undefined && [...next.bindings.values()].some((b) => b.needsImages)) {
+      const images = this.options.imagesFor(next);
+      if (images !== undefined) next.images = images;
+    }
+    this.snapshot = next;
+    return { status: 'loaded', snapshot: next };
   }
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Bundle } from '../bundle';
 import type { ImageVerifier } from '../engine/types';
 import { admissionRoutes } from './admission-routes';
 import { BundleStore, type ReloadResult } from './bundle-state';
@@ -35,7 +36,13 @@ export interface ServerOptions {
   tlsKeyPath: string;
   /** The hash the Deployment expects (PORTCULLIS_BUNDLE_HASH); any other bundle is refused. */
   expectedBundleHash?: string;
+  /** One verifier for every bundle (tests); or build one per loaded bundle with `imageVerifierFor`. */
   images?: ImageVerifier;
+  /**
+   * Builds the verifier for a newly loaded bundle with verifyImages rules (its trusted roots travel
+   * in the bundle). The previous bundle's verifier is closed once its requests can have finished.
+   */
+  imageVerifierFor?: (bundle: Bundle, metrics: ServerMetrics) => ImageVerifier & { close?(): void };
   metrics?: ServerMetrics;
   logger?: LoggerOptions | false;
   bodyLimitBytes?: number;
@@ -62,9 +69,11 @@ export class PortcullisServer {
 
   constructor(private readonly options: ServerOptions) {
     this.metrics = options.metrics ?? new ServerMetrics();
-    this.store = new BundleStore(
-      options.expectedBundleHash === undefined ? {} : { expectedHash: options.expectedBundleHash },
-    );
+    const factory = options.imageVerifierFor;
+    this.store = new BundleStore({
+      ...(options.expectedBundleHash === undefined ? {} : { expectedHash: options.expectedBundleHash }),
+      ...(factory === undefined ? {} : { imagesFor: (snapshot) => factory(snapshot.loaded.bundle, this.metrics) }),
+    });
     this.tls = readTlsMaterial(options.tlsCertPath, options.tlsKeyPath);
     const logger = options.logger === false ? false : { level: options.logger?.level ?? 'info', ...(options.logger?.stream === undefined ? {} : { stream: options.logger.stream }) };
     this.app = Fastify({
@@ -128,7 +137,9 @@ export class PortcullisServer {
       if (snapshot !== undefined) return { status: 'unchanged', snapshot };
     }
     this.lastBundleText = text;
+    const previous = this.store.current();
     const result = this.store.load(text, this.options.bundlePath);
+    if (result.status === 'loaded') retire(previous?.images, result.snapshot.images);
     this.metrics.bundleReload(result.status);
     if (result.status === 'refused') {
       this.app.log.error(
@@ -173,6 +184,7 @@ export class PortcullisServer {
     this.app.log.info({ drainDelayMs: options.drainDelayMs ?? 0 }, 'shutting down: readiness false');
     for (const w of this.watchers) w.close();
     this.watchers = [];
+    const images = this.store.current()?.images;
     if ((options.drainDelayMs ?? 0) > 0) await new Promise((r) => setTimeout(r, options.drainDelayMs));
     let timer: NodeJS.Timeout | undefined;
     const closed = this.app.close().then(() => true);
@@ -182,7 +194,20 @@ export class PortcullisServer {
     });
     const clean = await Promise.race([closed, expired]);
     if (timer !== undefined) clearTimeout(timer);
+    closeVerifier(images);
     this.app.log.info({ clean }, clean ? 'shut down: all requests answered' : 'shutdown grace period expired');
     return clean;
   }
+}
+
+/** The longest webhook timeout: after it, no request can still use a replaced verifier. */
+const RETIRE_AFTER_MS = 31_000;
+
+function closeVerifier(images: (ImageVerifier & { close?(): void }) | undefined): void {
+  images?.close?.();
+}
+
+function retire(old: (ImageVerifier & { close?(): void }) | undefined, current: ImageVerifier | undefined): void {
+  if (old === undefined || old === current) return;
+  setTimeout(() => closeVerifier(old), RETIRE_AFTER_MS).unref();
 }

@@ -254,3 +254,10 @@ export function review(options: ReviewOptions): TestReview {
   }
   return { kind: 'AdmissionReview', apiVersion: 'admission.k8s.io/v1', request };
 }
+
+/**
+ * A parsed JSON document that tests navigate freely (response bodies, objects to tweak). The
+ * one deliberate `any` in these tests: JSON shapes are asserted by the expectations themselves.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
