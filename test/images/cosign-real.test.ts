@@ -56,7 +56,7 @@ function annotations(dir: string): Record<string, string> {
 
 function legacyCandidate(v: LegacyVector, mutate?: (c: LegacySignature) => void): LegacySignature {
   const ann = annotations(v.dir);
-  const c: LegacySignature = { format: 'legacy', source: v.dir, payload: read(`${v.dir}/${v.payload}`), signature: ann['dev.cosignproject.cosign/signature']! };
+  const c: LegacySignature = { format: 'legacy', source: v.dir, payload: read(`${v.dir}/${v.payload}`), signature: ann['dev.cosignproject.cosign/signature'] };
   if (ann['dev.sigstore.cosign/certificate']) c.certificatePem = ann['dev.sigstore.cosign/certificate'];
   if (ann['dev.sigstore.cosign/chain']) c.chainPem = ann['dev.sigstore.cosign/chain'];
   const rekor = parseRekorBundle(ann['dev.sigstore.cosign/bundle']);
@@ -67,7 +67,7 @@ function legacyCandidate(v: LegacyVector, mutate?: (c: LegacySignature) => void)
 
 function flipByte(buf: Buffer, at = Math.floor(buf.length / 2)): Buffer {
   const out = Buffer.from(buf);
-  out[at] = out[at]! ^ 0x01;
+  out[at] = out[at] ^ 0x01;
   return out;
 }
 
@@ -152,9 +152,9 @@ const verdict = (attestor: Attestor, candidates: SignatureCandidate[], digest: s
 
 describe('real cosign vectors, verified on the parsed candidates', () => {
   it('the image bytes published with the vectors hash to the signed digests', () => {
-    expect(sha256(read('key-legacy-containers-image/manifest.json'))).toBe(LEGACY[0]!.digest);
-    expect(sha256(read('key-legacy-rekor-containers-image/manifest.json'))).toBe(LEGACY[1]!.digest);
-    expect(sha256(read('keyless-legacy-github-actions-salrashid123/reconstructed/image-index.json'))).toBe(LEGACY[5]!.digest);
+    expect(sha256(read('key-legacy-containers-image/manifest.json'))).toBe(LEGACY[0].digest);
+    expect(sha256(read('key-legacy-rekor-containers-image/manifest.json'))).toBe(LEGACY[1].digest);
+    expect(sha256(read('keyless-legacy-github-actions-salrashid123/reconstructed/image-index.json'))).toBe(LEGACY[5].digest);
   });
 
   for (const v of LEGACY) {
@@ -184,7 +184,7 @@ describe('real cosign vectors, verified on the parsed candidates', () => {
   }
 
   it('keyless: a flipped certificate byte breaks the chain', () => {
-    const v = LEGACY[3]!;
+    const v = LEGACY[3];
     const der = Buffer.from(text(`${v.dir}/certificate.pem`).replace(/-----[A-Z ]+-----/g, '').replace(/\s/g, ''), 'base64');
     const flipped = flipByte(der, der.length - 20).toString('base64');
     const pem = `-----BEGIN CERTIFICATE-----\n${flipped.replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
@@ -192,7 +192,7 @@ describe('real cosign vectors, verified on the parsed candidates', () => {
   });
 
   it('key + requireTlog: a flipped SET byte fails; without the Rekor bundle it fails', () => {
-    const v = LEGACY[1]!;
+    const v = LEGACY[1];
     const badSet = legacyCandidate(v, (c) => {
       c.rekorBundle = { ...c.rekorBundle!, SignedEntryTimestamp: flipByte(Buffer.from(c.rekorBundle!.SignedEntryTimestamp, 'base64'), 20).toString('base64') };
     });
@@ -259,8 +259,8 @@ describe.skipIf(!available)('real cosign vectors, served from the real registry'
   });
 
   it('the KMS and Google-SA signatures share one two-layer .sig manifest; each attestor finds its layer', async () => {
-    const kms = LEGACY[2]!;
-    const gsa = LEGACY[6]!;
+    const kms = LEGACY[2];
+    const gsa = LEGACY[6];
     const repo = 'vectors/two-layer';
     await pushLegacySignatures(reg.url, repo, kms.digest, [
       { payload: read(`${kms.dir}/${kms.payload}`), annotations: annotations(kms.dir) },
