@@ -33,6 +33,10 @@ export const DEFAULT_RUNTIME_SOCKETS: readonly string[] = [
   '/run/podman/podman.sock',
 ];
 
+function listSome(paths: string[]): string {
+  return paths.length <= 3 ? paths.join(', ') : `${paths.slice(0, 3).join(', ')} and ${paths.length - 3} more`;
+}
+
 export const denyRuntimeSocket: RuleFamily<DenyRuntimeSocketRule> = {
   validate: ({ rule, pod }: RuleInput<DenyRuntimeSocketRule>): Finding[] => {
     const sockets = rule.sockets.flatMap((s) => normalizeHostPath(s) ?? []);
@@ -45,7 +49,7 @@ export const denyRuntimeSocket: RuleFamily<DenyRuntimeSocketRule> = {
           ? 'it is not an absolute path, so it cannot be checked'
           : exposed.includes(v.normalized)
             ? 'it is a container-runtime socket'
-            : `it exposes the container-runtime socket${exposed.length > 1 ? 's' : ''} ${exposed.join(', ')}`;
+            : `it exposes the container-runtime socket${exposed.length > 1 ? 's' : ''} ${listSome(exposed)}`;
       findings.push({
         control: CONTROL,
         field: v.field,

@@ -46,7 +46,8 @@ export const requireLabels: RuleFamily<RequireLabelsRule> = {
       const base = { control: CONTROL, field, exemptField: 'labels', values: [key] };
       const allowed = valuePattern === undefined ? 'a non-empty value' : `a value matching ${valuePattern}`;
       if (labels === undefined || !hasOwnField(labels, key)) {
-        findings.push({ ...base, allowed, message: `required label ${key} is missing` });
+        const where = pod.metadataField === '' ? 'labels' : `${pod.metadataField}.labels`;
+        findings.push({ ...base, allowed, message: `required label ${key} is missing from ${where}` });
         continue;
       }
       const value = ownField(labels, key);

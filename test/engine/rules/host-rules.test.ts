@@ -159,6 +159,10 @@ describe('denyRuntimeSocket', () => {
     expect(f.message).toBe(
       'volume "host" hostPath.path=/run/containerd is not allowed: it exposes the container-runtime sockets /var/run/containerd/containerd.sock, /run/containerd/containerd.sock',
     );
+    const [all] = await validate(denyRuntimeSocket, socketRule, withHostPath('/var/run'));
+    expect(all.message).toBe(
+      'volume "host" hostPath.path=/var/run is not allowed: it exposes the container-runtime sockets /var/run/docker.sock, /run/docker.sock, /var/run/containerd/containerd.sock and 5 more',
+    );
     const [g] = await validate(denyRuntimeSocket, socketRule, withHostPath('/var/run/docker.sock'));
     expect(g.message).toContain('it is a container-runtime socket');
   });

@@ -27,9 +27,9 @@ describe('requireLabels', () => {
     const object = pod({ containers: [] }, { name: 'p', labels: { team: 'Payments', environment: 'production' } });
     const findings = await validate(requireLabels, labelsRule, object);
     expect(findings.map((f) => [f.field, f.values, f.message])).toEqual([
-      ['metadata.labels.owner', ['owner'], 'required label owner is missing'],
+      ['metadata.labels.owner', ['owner'], 'required label owner is missing from metadata.labels'],
       ['metadata.labels.team', ['team'], 'label team=Payments is not allowed'],
-      ['metadata.labels.version', ['version'], 'required label version is missing'],
+      ['metadata.labels.version', ['version'], 'required label version is missing from metadata.labels'],
       ['metadata.labels.environment', ['environment'], 'label environment=production is not allowed'],
     ]);
     expect(findings[3].allowed).toBe('a value matching dev|staging|prod');
