@@ -134,14 +134,24 @@ export function andSelectors(...selectors: ReadonlyArray<LabelSelector | undefin
   });
 }
 
-/** Sorted keys, sorted unique values, NotIn requirements on one key merged, duplicates dropped. */
+/**
+ * Equal meanings get equal forms: a single-value `In` becomes a matchLabels entry, keys and values
+ * are sorted and de-duplicated, NotIn requirements on one key are merged.
+ */
 export function normalizeSelector(selector: LabelSelector): LabelSelector {
   const out: LabelSelector = {};
-  const labels = Object.entries(selector.matchLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const labelMap = new Map(Object.entries(selector.matchLabels ?? {}));
+  const exprs: LabelSelectorRequirement[] = [];
+  for (const r of selector.matchExpressions ?? []) {
+    const single = r.operator === 'In' && r.values !== undefined && new Set(r.values).size === 1 ? r.values[0] : undefined;
+    if (single !== undefined && (!labelMap.has(r.key) || labelMap.get(r.key) === single)) labelMap.set(r.key, single);
+    else exprs.push(r);
+  }
+  const labels = [...labelMap.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (labels.length > 0) out.matchLabels = Object.fromEntries(labels);
   const notIn = new Map<string, Set<string>>();
   const rest = new Map<string, LabelSelectorRequirement>();
-  for (const r of selector.matchExpressions ?? []) {
+  for (const r of exprs) {
     if (r.operator === 'NotIn') {
       const set = notIn.get(r.key) ?? new Set<string>();
       for (const v of r.values ?? []) set.add(v);
@@ -156,8 +166,8 @@ export function normalizeSelector(selector: LabelSelector): LabelSelector {
     const req: LabelSelectorRequirement = { key, operator: 'NotIn', values: [...set].sort() };
     rest.set(JSON.stringify([key, 'NotIn', req.values]), req);
   }
-  const exprs = [...rest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
-  if (exprs.length > 0) out.matchExpressions = exprs;
+  const sorted = [...rest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+  if (sorted.length > 0) out.matchExpressions = sorted;
   return out;
 }
 
