@@ -11,9 +11,12 @@ export function ownField(obj: unknown, key: string): unknown {
   return obj[key];
 }
 
-/** True when `obj` has an own property `key`, whatever its value (null included). */
+/**
+ * True when `obj` has an own property `key` with a value that JSON can carry (null included;
+ * `undefined` counts as absent, as it does once serialized).
+ */
 export function hasOwnField(obj: unknown, key: string): boolean {
-  return isRecord(obj) && Object.prototype.hasOwnProperty.call(obj, key);
+  return isRecord(obj) && Object.prototype.hasOwnProperty.call(obj, key) && obj[key] !== undefined;
 }
 
 /** The own property as a record, or undefined. */

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { DefaultResourcesRule, RequireResourcesRule } from '../../../runtime/bundle';
 import { defaultResources } from '../../../runtime/engine/rules/default-resources';
 import { requireResources } from '../../../runtime/engine/rules/require-resources';
+import { compareQuantities, parseQuantity, type Quantity } from '../../../runtime/engine/quantity';
 import { applied, cronJob, deployment, mutate, mutateToFixpoint, pod, POD_TARGET, targetFor, validate } from './helpers';
 
 const defaults: DefaultResourcesRule = {
@@ -240,5 +242,52 @@ describe('defaultResources then requireResources (the API server order)', () => 
     const mutatedBad = applied(bad, await mutate(defaultResources, defaults, bad));
     const findings = await validate(requireResources, { ...required, maxLimits: { cpu: '2' } }, mutatedBad);
     expect(findings.map((f) => f.field)).toEqual(['spec.containers[0].resources.limits.memory', 'spec.containers[0].resources.limits.cpu']);
+  });
+});
+
+describe('defaultResources: properties over random containers', () => {
+  const quantity = fc.oneof(
+    fc.constantFrom('50m', '100m', '0.1', '0.5', '1', '2', '64Mi', '128Mi', '256M', '1Gi', '1e3', '512Mi', '0'),
+    fc.constantFrom('bad', '', '1 Gi', '-1'),
+  );
+  const pair = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.constant({}),
+    fc.record({ cpu: quantity, memory: quantity }, { requiredKeys: [] }),
+  );
+  const resources = fc.oneof(fc.constant(undefined), fc.constant(null), fc.record({ limits: pair, requests: pair }, { requiredKeys: [] }));
+  const rulePair = fc.record({ cpu: fc.constantFrom('50m', '100m', '500m', '2'), memory: fc.constantFrom('64Mi', '128Mi', '1Gi') }, { requiredKeys: [] });
+
+  function q(v: unknown): Quantity | undefined {
+    const r = parseQuantity(v);
+    return r.ok ? r.quantity : undefined;
+  }
+
+  it('adds only absent values, never a request above a limit, and is idempotent', async () => {
+    await fc.assert(
+      fc.asyncProperty(resources, rulePair, rulePair, async (res, requests, limits) => {
+        const rule: DefaultResourcesRule = { ...defaults, requests, limits };
+        const object = pod({ containers: [c('app', res)] });
+        const { result, second } = await mutateToFixpoint(defaultResources, rule, object);
+        expect(second).toEqual([]);
+        const before = (res ?? {}) as Record<string, Record<string, unknown> | null | undefined>;
+        const after = result.spec.containers[0].resources ?? {};
+        for (const key of ['limits', 'requests'] as const) {
+          const b = before[key];
+          if (b === null || (b !== undefined && Object.keys(b).length === 0)) expect(after[key]).toEqual(b); // explicit choice kept
+          for (const r of ['cpu', 'memory'] as const) {
+            if (b?.[r] !== undefined) expect(after[key][r]).toBe(b[r]); // never overwritten
+          }
+        }
+        for (const r of ['cpu', 'memory'] as const) {
+          const lim = q(after.limits?.[r]);
+          const req = q(after.requests?.[r]);
+          const wasSet = (before.requests?.[r] ?? undefined) !== undefined && (before.limits?.[r] ?? undefined) !== undefined;
+          if (lim && req && !wasSet) expect(compareQuantities(req, lim)).toBeLessThanOrEqual(0);
+        }
+      }),
+      { numRuns: 1500 },
+    );
   });
 });
