@@ -88,6 +88,12 @@ export class PortcullisServer {
       keepAliveTimeout: 65_000,
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
     });
+    // While draining, every response closes its connection, so kept-alive clients (the API server)
+    // reconnect to a pod that is staying, and the listener can finish once in-flight work is done.
+    this.app.addHook('onSend', (_request, reply, payload, done) => {
+      if (this.draining) void reply.header('connection', 'close');
+      done(null, payload);
+    });
     this.app.register(healthRoutes, { store: this.store, isDraining: () => this.draining });
     this.app.register(metricsRoute, { metrics: this.metrics });
     this.app.register(admissionRoutes, {
@@ -188,12 +194,16 @@ export class PortcullisServer {
     if ((options.drainDelayMs ?? 0) > 0) await new Promise((r) => setTimeout(r, options.drainDelayMs));
     let timer: NodeJS.Timeout | undefined;
     const closed = this.app.close().then(() => true);
+    // close() reaps the connections idle at that moment; keep reaping those that become idle.
+    const reaper = setInterval(() => this.app.server.closeIdleConnections(), 100);
+    reaper.unref();
     const expired = new Promise<boolean>((r) => {
       timer = setTimeout(() => r(false), options.graceMs ?? 25_000);
       timer.unref();
     });
     const clean = await Promise.race([closed, expired]);
     if (timer !== undefined) clearTimeout(timer);
+    clearInterval(reaper);
     closeVerifier(images);
     this.app.log.info({ clean }, clean ? 'shut down: all requests answered' : 'shutdown grace period expired');
     return clean;
