@@ -45,3 +45,6 @@ export function readManifests(dir: string): Array<{ file: string; object: K8sObj
 export function readTree(dir: string): Map<string, Buffer> {
   return new Map(readdirSync(dir).sort().map((f) => [f, readFileSync(path.join(dir, f))]));
 }
+
+/** A manifest or JSON value as read from dist/ (loosely typed on purpose: tests probe its fields). */
+export type Json = ReturnType<typeof JSON.parse>;
