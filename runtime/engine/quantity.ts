@@ -13,6 +13,8 @@
  * decimalExponent ::= "e" signedInteger | "E" signedInteger      (1e3, 5E-1)
  * ```
  * `E` alone is the exa suffix; `E` followed by digits is an exponent. No whitespace is allowed.
+ * Like the upstream parser (apimachinery `suffix.go`), `n` (1e-9) and `u` (1e-6) are accepted as
+ * decimal suffixes too, although the documented grammar omits them (metrics report `12345n` cpu).
  * Numbers (JSON/YAML `cpu: 1`) are accepted through their decimal string form.
  *
  * Bounds (beyond what any real resource needs, well within what upstream stores): at most 64
@@ -33,7 +35,7 @@ export type QuantityResult = { ok: true; quantity: Quantity } | { ok: false; rea
 const MAX_LENGTH = 64;
 const MAX_EXPONENT = 100;
 
-const DECIMAL_SI: Readonly<Record<string, number>> = { m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const DECIMAL_SI: Readonly<Record<string, number>> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 const BINARY_SI: Readonly<Record<string, number>> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
 
 function isDigit(c: number): boolean {
@@ -98,7 +100,7 @@ export function parseQuantity(input: unknown): QuantityResult {
   } else {
     return {
       ok: false,
-      reason: `invalid suffix "${suffix}" (use m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei or an exponent)`,
+      reason: `invalid suffix "${suffix}" (use n, u, m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei or an exponent)`,
     };
   }
 

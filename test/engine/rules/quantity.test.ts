@@ -46,6 +46,8 @@ describe('parseQuantity: the Kubernetes grammar', () => {
     ['1e-3', '1/1000'],
     ['1.5e+2', '150'],
     ['0.1m', '1/10000'],
+    ['250000000n', '1/4'],
+    ['1500u', '3/2000'],
     ['00012', '12'],
     ['123456789012345678901234567890', '123456789012345678901234567890'],
   ])('%s = %s', (text, expected) => {
@@ -66,6 +68,9 @@ describe('parseQuantity: the Kubernetes grammar', () => {
     ['1ki', 'invalid suffix'],
     ['1KiB', 'invalid suffix'],
     ['1Mb', 'invalid suffix'],
+    ['1N', 'invalid suffix'],
+    ['1U', 'invalid suffix'],
+    ['1µ', 'invalid suffix'],
     ['1 Mi', 'invalid suffix'],
     [' 1', 'no digits'],
     ['1e', 'invalid suffix'],
