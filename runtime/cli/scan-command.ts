@@ -1,7 +1,278 @@
-// PLACEHOLDER until the command is implemented.
+/**
+ * `portcullis scan <files|dir|->`: evaluate existing workloads (e.g. `kubectl get
+ * ns,pods,deploy,sts,ds,jobs,cronjobs -A -o yaml`) against the bundle the way admission would on
+ * re-creation — every policy as Enforce by default — and report what would be blocked, aggregated
+ * by policy/rule and namespace, as a table, JSON, YAML or PolicyReports.
+ */
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { BundleError, loadBundle, type LoadedBundle } from '../bundle';
+import { isRecord } from '../engine/pod-view';
+import type { EvaluationContext, ImageVerifier } from '../engine/types';
+import { documentTexts, objectsOf, parseDocument } from '../report/documents';
+import { buildPolicyReports, DEFAULT_MAX_REPORT_BYTES } from '../report/policy-report';
+import { ScanAccumulator, type ScanResult } from '../report/scan-aggregate';
+import { evaluateWorkload, prepareScanPolicies, resourceRef, workloadInput, workloadTarget, type ScanPolicies } from '../report/scan-evaluate';
+import { renderScanTable, scanJson, type RenderOptions } from '../report/scan-render';
 import type { Command } from './main';
 
+const USAGE = `usage: portcullis scan <file|dir|->... [options]
+
+  Evaluates existing workloads (Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs,
+  CronJobs, ReplicationControllers; v1 Lists, multi-document YAML, JSON) the way admission would
+  on re-creation, and reports what would be blocked. Typical input:
+    kubectl get ns,pods,deploy,sts,ds,jobs,cronjobs -A -o yaml | portcullis scan -
+
+  --bundle FILE             rule bundle (default dist/portcullis-bundle.json)
+  -o, --output FORMAT       table (default), json, yaml or policyreport
+  --all                     include passing workloads / pass and skip results
+  --details                 table: list every workload with findings and its messages
+  --bundle-modes            evaluate with the bundle's modes (Audit only warns) instead of all as Enforce
+  --namespace-labels NS:K=V[,K=V]   labels of namespace NS for namespaceSelectors (repeatable;
+                            Namespace objects in the input are used too)
+  --now TIME                RFC 3339 clock for exemption expiry and report timestamps (default: now)
+  --verify-images           check image signatures against the registries the policies name
+  --docker-config FILE      registry credentials for --verify-images
+  --max-report-bytes N      split PolicyReports above this size (default ${DEFAULT_MAX_REPORT_BYTES})
+  --report-prefix NAME      PolicyReport name prefix (default portcullis-scan)
+
+exit status: 0 = nothing would be blocked, 1 = something would be blocked,
+             2 = usage error, unreadable bundle, or an input document that could not be parsed
+`;
+
+const FORMATS = ['table', 'json', 'yaml', 'policyreport'] as const;
+type Format = (typeof FORMATS)[number];
+
+class UsageError extends Error {}
+
+function parseNamespaceLabels(values: readonly string[]): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const v of values) {
+    const colon = v.indexOf(':');
+    if (colon <= 0) throw new UsageError(`--namespace-labels "${v}": expected NS:KEY=VALUE[,KEY=VALUE]`);
+    const labels: Record<string, string> = { ...(out.get(v.slice(0, colon)) ?? {}) };
+    for (const pair of v.slice(colon + 1).split(',').filter((p) => p !== '')) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--namespace-labels "${v}": "${pair}" is not KEY=VALUE`);
+      labels[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+    out.set(v.slice(0, colon), labels);
+  }
+  return out;
+}
+
+/** Input files in a stable order: a directory contributes its *.yaml, *.yml and *.json, recursively. */
+export function inputFiles(spec: string): string[] {
+  if (spec === '-') return ['-'];
+  let st;
+  try {
+    st = statSync(spec);
+  } catch {
+    throw new UsageError(`${spec}: no such file or directory`);
+  }
+  if (!st.isDirectory()) return [spec];
+  const out: string[] = [];
+  for (const entry of readdirSync(spec, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (entry.name.startsWith('.')) continue;
+    const full = path.join(spec, entry.name);
+    if (entry.isDirectory()) out.push(...inputFiles(full));
+    else if (/\.(ya?ml|json)$/i.test(entry.name)) out.push(full);
+  }
+  return out;
+}
+
+function lines(file: string): AsyncIterable<string> {
+  const stream = file === '-' ? process.stdin : createReadStream(file, { encoding: 'utf8' });
+  return createInterface({ input: stream, crlfDelay: Infinity });
+}
+
+interface ScanRun {
+  result: ScanResult;
+  unlabelled: string[];
+  warnings: string[];
+}
+
+class Progress {
+  private last = 0;
+  private shown = false;
+  constructor(private readonly enabled: boolean) {}
+  tick(n: number): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (now - this.last < 200) return;
+    this.last = now;
+    this.shown = true;
+    process.stderr.write(`\rportcullis scan: ${n} objects…`);
+  }
+  done(): void {
+    if (this.shown) process.stderr.write('\r\x1b[K');
+  }
+}
+
+async function scanInputs(
+  files: readonly string[],
+  scan: ScanPolicies,
+  flagLabels: ReadonlyMap<string, Record<string, string>>,
+  context: EvaluationContext,
+  keepPasses: boolean,
+): Promise<ScanRun> {
+  const acc = new ScanAccumulator(keepPasses);
+  const nsLabels = new Map<string, Record<string, string>>(flagLabels);
+  const unlabelled = new Set<string>();
+  const warnings: string[] = [];
+  const progress = new Progress(process.stderr.isTTY === true);
+  let n = 0;
+  for (const file of files) {
+    let index = 0;
+    for await (const text of documentTexts(lines(file))) {
+      let doc: unknown;
+      try {
+        doc = parseDocument(text);
+      } catch (err) {
+        warnings.push(`${file === '-' ? 'stdin' : file}: document ${index + 1} skipped: ${(err as Error).message.split('\n')[0]}`);
+        index += 1;
+        continue;
+      }
+      index += 1;
+      for (const object of objectsOf(doc)) {
+        acc.object();
+        n += 1;
+        progress.tick(n);
+        const ref = resourceRef(object);
+        if (ref === undefined) {
+          acc.ignored();
+          continue;
+        }
+        if (ref.kind === 'Namespace' && ref.apiVersion === 'v1') {
+          const meta = isRecord(object) && isRecord(object.metadata) ? object.metadata : {};
+          const labels = isRecord(meta.labels) ? (meta.labels as Record<string, string>) : {};
+          if (!flagLabels.has(ref.name)) nsLabels.set(ref.name, { ...labels });
+          acc.ignored();
+          continue;
+        }
+        const target = workloadTarget(ref);
+        if (target === undefined) {
+          acc.ignored();
+          continue;
+        }
+        if (ref.namespace !== undefined && scan.excludedNamespaces.includes(ref.namespace)) {
+          acc.excluded();
+          continue;
+        }
+        let labels: Record<string, string> | undefined;
+        if (ref.namespace !== undefined) {
+          const known = nsLabels.get(ref.namespace);
+          if (known === undefined) unlabelled.add(ref.namespace);
+          labels = { ...(known ?? {}), 'kubernetes.io/metadata.name': ref.namespace };
+        }
+        const input = workloadInput(object, ref, target, labels, ref.uid ?? `scan-${n}`);
+        acc.add(await evaluateWorkload(object, input, ref, scan, context));
+      }
+    }
+  }
+  progress.done();
+  return { result: acc.finish(scan.bundleModes), unlabelled: [...unlabelled].sort(), warnings };
+}
+
+async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        bundle: { type: 'string', default: 'dist/portcullis-bundle.json' },
+        output: { type: 'string', short: 'o', default: 'table' },
+        all: { type: 'boolean', default: false },
+        details: { type: 'boolean', default: false },
+        'bundle-modes': { type: 'boolean', default: false },
+        'namespace-labels': { type: 'string', multiple: true, default: [] },
+        now: { type: 'string' },
+        'verify-images': { type: 'boolean', default: false },
+        'docker-config': { type: 'string' },
+        'max-report-bytes': { type: 'string' },
+        'report-prefix': { type: 'string', default: 'portcullis-scan' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`portcullis scan: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let files: string[];
+  let flagLabels: Map<string, Record<string, string>>;
+  const format = values.output as Format;
+  const now = values.now === undefined ? new Date() : new Date(values.now);
+  const maxBytes = values['max-report-bytes'] === undefined ? DEFAULT_MAX_REPORT_BYTES : Number(values['max-report-bytes']);
+  let loaded: LoadedBundle;
+  try {
+    if (positionals.length === 0) throw new UsageError('nothing to scan: give files, directories or - for stdin');
+    if (!FORMATS.includes(format)) throw new UsageError(`unknown --output "${values.output}" (table, json, yaml or policyreport)`);
+    if (Number.isNaN(now.getTime())) throw new UsageError(`--now "${values.now}" is not a date`);
+    if (!Number.isInteger(maxBytes) || maxBytes < 4096) throw new UsageError('--max-report-bytes must be an integer >= 4096');
+    files = positionals.flatMap(inputFiles);
+    flagLabels = parseNamespaceLabels(values['namespace-labels']);
+    loaded = loadBundle(readFileSync(values.bundle));
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof BundleError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
+      process.stderr.write(`portcullis scan: ${(err as Error).message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const scan = prepareScanPolicies(loaded.bundle, { asEnforce: !values['bundle-modes'], verifyImages: values['verify-images'] });
+  let images: (ImageVerifier & { close(): void }) | undefined;
+  if (values['verify-images']) {
+    const { createImageVerifier } = await import('../images');
+    images = createImageVerifier({
+      trustedRoots: loaded.bundle.trust.trustedRoots,
+      ...(values['docker-config'] !== undefined ? { dockerConfigPath: values['docker-config'] } : {}),
+    });
+  }
+  const context: EvaluationContext = { now, ...(images !== undefined ? { images } : {}) };
+  let outcome: ScanRun;
+  try {
+    outcome = await scanInputs(files, scan, flagLabels, context, values.all);
+  } finally {
+    images?.close();
+  }
+  for (const w of outcome.warnings) process.stderr.write(`portcullis scan: ${w}\n`);
+
+  const renderOptions: RenderOptions = { asEnforce: !values['bundle-modes'], details: values.details, unlabelledNamespaces: outcome.unlabelled };
+  const { result } = outcome;
+  if (format === 'table') process.stdout.write(renderScanTable(result, scan, renderOptions));
+  else if (format === 'json') process.stdout.write(`${JSON.stringify(scanJson(result, scan, renderOptions), null, 2)}\n`);
+  else if (format === 'yaml') process.stdout.write(stringify(scanJson(result, scan, renderOptions), { lineWidth: 0, aliasDuplicateObjects: false }));
+  else {
+    const reports = buildPolicyReports(result, scan.bundleModes, {
+      now,
+      includePasses: values.all,
+      maxBytes,
+      namePrefix: values['report-prefix'],
+      bundleHash: loaded.hash,
+    });
+    process.stdout.write(reports.map((r) => stringify(r, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n'));
+    if (process.stderr.isTTY === true) {
+      process.stderr.write(`portcullis scan: ${reports.length} report(s); ${result.counts.blocked} of ${result.counts.workloads} workloads would be blocked\n`);
+    }
+  }
+  if (outcome.warnings.length > 0) {
+    process.stderr.write(`portcullis scan: ${outcome.warnings.length} document(s) could not be read; the results above are incomplete\n`);
+    return 2;
+  }
+  return result.counts.blocked > 0 ? 1 : 0;
+}
+
 export const command: Command = {
-  summary: '(not implemented yet)',
-  run: () => Promise.resolve(2),
+  summary: 'report which existing workloads the bundle would block (table, json, yaml, PolicyReports)',
+  run,
 };

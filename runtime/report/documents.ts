@@ -1,0 +1,70 @@
+/**
+ * Streaming the scan input: lines → documents (YAML `---` separators, or one JSON value) → objects
+ * (a `v1 List` from `kubectl get -o yaml|json`, a JSON array, or an AdmissionReview expand to their
+ * items). Only one document is held at a time; `kubectl get -A -o yaml` prints one List document,
+ * which is parsed whole and then released item by item.
+ */
+import { parse } from 'yaml';
+import { isRecord } from '../engine/pod-view';
+
+export class DocumentError extends Error {
+  constructor(
+    readonly source: string,
+    readonly index: number,
+    reason: string,
+  ) {
+    super(`${source}: document ${index + 1}: ${reason}`);
+    this.name = 'DocumentError';
+  }
+}
+
+/** Split lines into document texts at YAML document markers (`---`, `...`). */
+export async function* documentTexts(lines: AsyncIterable<string>): AsyncGenerator<string> {
+  let buf: string[] = [];
+  for await (const line of lines) {
+    if (/^---(\s|$)/.test(line)) {
+      if (buf.some((l) => l.trim() !== '' && !l.trimStart().startsWith('#'))) yield buf.join('\n');
+      buf = [];
+      const rest = line.slice(3).trim();
+      if (rest !== '' && !rest.startsWith('#')) buf.push(rest);
+    } else if (/^\.\.\.\s*$/.test(line)) {
+      if (buf.length > 0) yield buf.join('\n');
+      buf = [];
+    } else if (!(buf.length === 0 && line.startsWith('%'))) {
+      buf.push(line);
+    }
+  }
+  if (buf.some((l) => l.trim() !== '' && !l.trimStart().startsWith('#'))) yield buf.join('\n');
+}
+
+/** Parse one document: JSON when it starts with `{` or `[`, YAML otherwise. */
+export function parseDocument(text: string): unknown {
+  const first = text.trimStart()[0];
+  if (first === '{' || first === '[') return JSON.parse(text) as unknown;
+  return parse(text, { maxAliasCount: 100 }) as unknown;
+}
+
+/** The objects a document holds: List items, array elements, an AdmissionReview's object, or itself. */
+export function* objectsOf(doc: unknown): Generator<unknown> {
+  if (doc === null || doc === undefined) return;
+  if (Array.isArray(doc)) {
+    for (const d of doc) yield* objectsOf(d);
+    return;
+  }
+  if (isRecord(doc) && typeof doc.kind === 'string') {
+    if (doc.kind.endsWith('List') && Array.isArray(doc.items)) {
+      const items = doc.items;
+      for (let i = 0; i < items.length; i += 1) {
+        const item: unknown = items[i];
+        items[i] = undefined; // release as we go
+        yield* objectsOf(item);
+      }
+      return;
+    }
+    if (doc.kind === 'AdmissionReview' && isRecord(doc.request)) {
+      yield doc.request.object;
+      return;
+    }
+  }
+  yield doc;
+}

@@ -1,0 +1,169 @@
+/**
+ * Scan results for people (an aligned table) and machines (a JSON/YAML document). Pure.
+ */
+import type { Violation } from '../engine/types';
+import type { ScanResult } from './scan-aggregate';
+import type { ScanPolicies, WorkloadResult } from './scan-evaluate';
+import { refText, type ResourceRef } from './workload';
+
+export interface RenderOptions {
+  /** Policies were evaluated as Enforce (the default) rather than with the bundle's modes. */
+  asEnforce: boolean;
+  /** List every blocked workload with its messages. */
+  details: boolean;
+  /** Namespaces whose labels were not known (selectors saw only kubernetes.io/metadata.name). */
+  unlabelledNamespaces: readonly string[];
+}
+
+function table(header: string[], rows: string[][], numeric: ReadonlySet<number>): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+function nsName(ns: string): string {
+  return ns === '' ? '(cluster)' : ns;
+}
+
+export function renderScanTable(scan: ScanResult, policies: ScanPolicies, options: RenderOptions): string {
+  const c = scan.counts;
+  const out: string[] = [];
+  out.push(
+    `Scanned ${c.objects} objects: ${c.workloads} workloads evaluated` +
+      (c.folded > 0 ? ` (${c.folded} more counted with their controllers)` : '') +
+      (c.excluded > 0 ? `, ${c.excluded} in excluded namespaces` : '') +
+      (c.ignored > 0 ? `, ${c.ignored} other objects ignored` : '') +
+      '.',
+  );
+  out.push(
+    options.asEnforce
+      ? 'Every policy was evaluated as Enforce: Audit policies show what they WOULD block.'
+      : 'Policies were evaluated with their bundle modes: only Enforce policies block.',
+  );
+  const nsWith = scan.namespaces.filter((n) => n.blocked > 0).length;
+  out.push('');
+  out.push(
+    c.blocked === 0
+      ? `Nothing would be blocked (${c.workloads} workloads in ${scan.namespaces.length} namespaces).`
+      : `WOULD BE BLOCKED: ${c.blocked} of ${c.workloads} workloads in ${nsWith} of ${scan.namespaces.length} namespaces.`,
+  );
+  if (scan.rules.length > 0) {
+    out.push('');
+    out.push(
+      ...table(
+        ['POLICY/RULE', 'MODE', 'WORKLOADS', 'NAMESPACES', 'FINDINGS', 'ERRORS'],
+        scan.rules.map((r) => [
+          `${r.policy}/${r.rule}`,
+          r.bundleMode,
+          String(r.workloads),
+          String(r.namespaces.length),
+          String(r.findings),
+          String(r.errors),
+        ]),
+        new Set([2, 3, 4, 5]),
+      ),
+    );
+  }
+  const affected = scan.namespaces.filter((n) => n.findings > 0 || n.blocked > 0);
+  if (affected.length > 0) {
+    out.push('');
+    out.push(
+      ...table(
+        ['NAMESPACE', 'WORKLOADS', 'BLOCKED', 'FINDINGS', 'TOP RULES'],
+        affected.map((n) => [
+          nsName(n.namespace),
+          String(n.workloads),
+          String(n.blocked),
+          String(n.findings),
+          n.rules
+            .slice(0, 3)
+            .map((r) => `${r.policy}/${r.rule} (${r.workloads})`)
+            .join(', '),
+        ]),
+        new Set([1, 2, 3]),
+      ),
+    );
+  }
+  if (options.details) {
+    for (const w of scan.workloads.filter((x) => x.violations.length + x.warnings.length + x.errors.length > 0)) {
+      out.push('', `${refText(w.ref)}${w.blocked ? ' — would be blocked' : ''}`);
+      for (const v of [...w.violations, ...w.warnings]) out.push(`  ${v.message}`);
+      for (const e of w.errors) out.push(`  [${e.policy}/${e.rule}] could not be evaluated: ${e.message}`);
+    }
+  } else if (c.blocked > 0) {
+    out.push('', 'Per-workload messages: --details, -o json or -o policyreport.');
+  }
+  const notes: string[] = [];
+  if (policies.skippedSignatureRules.length > 0) {
+    notes.push(
+      `Signature checks were not run (${policies.skippedSignatureRules.join(', ')}): pass --verify-images to contact the registries the policies name.`,
+    );
+  }
+  if (options.unlabelledNamespaces.length > 0) {
+    notes.push(
+      `Labels unknown for ${options.unlabelledNamespaces.length} namespace(s) (${options.unlabelledNamespaces.slice(0, 5).join(', ')}${options.unlabelledNamespaces.length > 5 ? ', …' : ''}): namespaceSelectors saw only kubernetes.io/metadata.name. Include "ns" in kubectl get, or pass --namespace-labels.`,
+    );
+  }
+  if (notes.length > 0) out.push('', ...notes.map((n) => `Note: ${n}`));
+  return `${out.join('\n')}\n`;
+}
+
+export interface ScanJsonViolation {
+  policy: string;
+  rule: string;
+  ruleType: Violation['ruleType'];
+  control: string;
+  container?: string;
+  field: string;
+  message: string;
+  expiredExemption?: string;
+}
+
+export interface ScanJson {
+  apiVersion: 'portcullis.dev/v1alpha1';
+  kind: 'ScanResult';
+  mode: 'enforce' | 'bundle';
+  counts: ScanResult['counts'];
+  skippedSignatureRules: string[];
+  unlabelledNamespaces: string[];
+  rules: ScanResult['rules'];
+  namespaces: ScanResult['namespaces'];
+  workloads: Array<{
+    resource: ResourceRef;
+    blocked: boolean;
+    violations: ScanJsonViolation[];
+    warnings: ScanJsonViolation[];
+    errors: WorkloadResult['errors'];
+  }>;
+}
+
+function jsonViolation(v: Violation): ScanJsonViolation {
+  const out: ScanJsonViolation = { policy: v.policy, rule: v.rule, ruleType: v.ruleType, control: v.control, field: v.field, message: v.message };
+  if (v.container !== undefined) out.container = v.container;
+  if (v.expiredExemption !== undefined) out.expiredExemption = v.expiredExemption;
+  return out;
+}
+
+export function scanJson(scan: ScanResult, policies: ScanPolicies, options: RenderOptions): ScanJson {
+  return {
+    apiVersion: 'portcullis.dev/v1alpha1',
+    kind: 'ScanResult',
+    mode: options.asEnforce ? 'enforce' : 'bundle',
+    counts: scan.counts,
+    skippedSignatureRules: policies.skippedSignatureRules,
+    unlabelledNamespaces: [...options.unlabelledNamespaces],
+    rules: scan.rules,
+    namespaces: scan.namespaces,
+    workloads: scan.workloads.map((w) => ({
+      resource: w.ref,
+      blocked: w.blocked,
+      violations: w.violations.map(jsonViolation),
+      warnings: w.warnings.map(jsonViolation),
+      errors: w.errors,
+    })),
+  };
+}
