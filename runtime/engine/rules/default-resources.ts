@@ -18,6 +18,8 @@
  *   drops below an explicit request (request 2Gi, default limit 1Gi → limit 2Gi). When the value it
  *   would compare with is malformed, that resource is not defaulted.
  * - Idempotent: a second pass over the mutated object produces no operations.
+ * - Pods are defaulted at CREATE only (their spec is immutable afterwards, so a patch on UPDATE would
+ *   make the API server refuse the update); controllers' pod templates on CREATE and UPDATE.
  *
  * Patches are RFC 6902 `add` operations against the admitted object (JSON Pointers located via the
  * rule's target, so Deployments, CronJobs, … are patched in their pod templates).
@@ -27,6 +29,7 @@ import { hasOwnField, ownField } from '../own-fields';
 import { isRecord } from '../pod-view';
 import { compareQuantities, parseQuantity, type Quantity } from '../quantity';
 import type { ContainerRef, JsonPatchOperation, RuleFamily, RuleInput } from '../types';
+import { mayMutatePodSpec } from './pod-spec-mutability';
 
 const RESOURCES = ['cpu', 'memory'] as const;
 type ResourceName = (typeof RESOURCES)[number];
@@ -127,6 +130,8 @@ function patchesFor(c: ContainerRef, rule: DefaultResourcesRule): JsonPatchOpera
 }
 
 export const defaultResources: RuleFamily<DefaultResourcesRule> = {
-  mutate: ({ rule, pod }: RuleInput<DefaultResourcesRule>): JsonPatchOperation[] =>
-    pod.containers.filter((c) => c.kind !== 'ephemeralContainers').flatMap((c) => patchesFor(c, rule)),
+  mutate: (input: RuleInput<DefaultResourcesRule>): JsonPatchOperation[] => {
+    if (!mayMutatePodSpec(input)) return [];
+    return input.pod.containers.filter((c) => c.kind !== 'ephemeralContainers').flatMap((c) => patchesFor(c, input.rule));
+  },
 };

@@ -8,6 +8,8 @@
  * - not the legacy annotations (`seccomp.security.alpha.kubernetes.io/pod`,
  *   `container.seccomp.security.alpha.kubernetes.io/<name>`) — the API server rejects a pod whose
  *   field and annotation disagree, so an explicit annotation is an explicit choice, too.
+ * Pods are mutated at CREATE only (a Pod's securityContext is immutable; see pod-spec-mutability.ts);
+ * controllers' pod templates on CREATE and UPDATE.
  * Never applied to Windows pods (`spec.os.name: windows`): the API server forbids seccomp there.
  * An explicit choice (including `Unconfined`) is never overwritten; validation (Pod Security) judges
  * it. Idempotent: once set, a second pass adds nothing.
@@ -16,6 +18,7 @@ import type { DefaultSeccompRule } from '../../bundle';
 import { hasOwnField, ownField, ownRecord } from '../own-fields';
 import { isRecord } from '../pod-view';
 import type { JsonPatchOperation, PodView, RuleFamily, RuleInput } from '../types';
+import { mayMutatePodSpec } from './pod-spec-mutability';
 
 function setsProfile(securityContext: unknown): boolean {
   const v = ownField(securityContext, 'seccompProfile');
@@ -31,7 +34,9 @@ function hasLegacyAnnotation(pod: PodView): boolean {
 }
 
 export const defaultSeccomp: RuleFamily<DefaultSeccompRule> = {
-  mutate: ({ rule, pod }: RuleInput<DefaultSeccompRule>): JsonPatchOperation[] => {
+  mutate: (input: RuleInput<DefaultSeccompRule>): JsonPatchOperation[] => {
+    const { rule, pod } = input;
+    if (!mayMutatePodSpec(input)) return [];
     if (ownField(ownRecord(pod.spec, 'os'), 'name') === 'windows') return [];
     const podContext = ownField(pod.spec, 'securityContext');
     if (podContext !== undefined && podContext !== null && !isRecord(podContext)) return []; // malformed: leave to validation

@@ -50,14 +50,14 @@ export function policyFor(rule: Rule): Policy {
   ])[0];
 }
 
-export function ruleInput<R extends Rule>(rule: R, object: unknown): RuleInput<R> {
+export function ruleInput<R extends Rule>(rule: R, object: unknown, operation: AdmissionInput['operation'] = 'CREATE'): RuleInput<R> {
   const pod = podView(object, rule.target);
   if (pod === undefined) throw new Error('object has no pod spec at the rule target');
   const request: AdmissionInput = {
     uid: 'u1',
     kind: { group: rule.target.group, version: rule.target.version, kind: rule.target.kind },
     resource: { group: rule.target.group, version: rule.target.version, resource: rule.target.resource },
-    operation: 'CREATE',
+    operation,
     namespace: 'team-a',
     object,
   };
@@ -69,9 +69,14 @@ export async function validate<R extends Rule>(family: RuleFamily<R>, rule: R, o
   return family.validate(ruleInput(rule, object));
 }
 
-export async function mutate<R extends Rule>(family: RuleFamily<R>, rule: R, object: unknown): Promise<JsonPatchOperation[]> {
+export async function mutate<R extends Rule>(
+  family: RuleFamily<R>,
+  rule: R,
+  object: unknown,
+  operation: AdmissionInput['operation'] = 'CREATE',
+): Promise<JsonPatchOperation[]> {
   if (!family.mutate) throw new Error('family has no mutator');
-  return family.mutate(ruleInput(rule, object));
+  return family.mutate(ruleInput(rule, object, operation));
 }
 
 /** Apply RFC 6902 operations with fast-json-patch (validating them) to a copy of `object`. */

@@ -167,6 +167,12 @@ describe('defaultSeccomp', () => {
     }
   });
 
+  it('mutates Pods at CREATE only, controller templates on UPDATE too', async () => {
+    expect(await mutate(defaultSeccomp, seccompRule, pod({ containers: [] }), 'UPDATE')).toEqual([]);
+    const d = deployment({ containers: [] });
+    expect(await mutate(defaultSeccomp, { ...seccompRule, target: targetFor('Deployment') }, d, 'UPDATE')).toHaveLength(1);
+  });
+
   it('patches pod templates of controllers', async () => {
     const { ops, result } = await mutateToFixpoint(defaultSeccomp, { ...seccompRule, target: targetFor('CronJob') }, cronJob({ containers: [] }));
     expect(ops[0].path).toBe('/spec/jobTemplate/spec/template/spec/securityContext');

@@ -147,6 +147,13 @@ describe('defaultResources', () => {
     expect(second).toEqual([]);
   });
 
+  it('defaults Pods at CREATE only (a Pod spec is immutable), controller templates on UPDATE too', async () => {
+    const bare = pod({ containers: [c('app')] });
+    expect(await mutate(defaultResources, defaults, bare, 'UPDATE')).toEqual([]);
+    const d = deployment({ containers: [c('app')] });
+    expect(await mutate(defaultResources, { ...defaults, target: targetFor('Deployment') }, d, 'UPDATE')).toHaveLength(1);
+  });
+
   it('fails loudly on a malformed default in the rule (a bundle bug, not a verdict)', async () => {
     await expect(mutate(defaultResources, { ...defaults, limits: { cpu: 'many' } }, pod({ containers: [c('a')] }))).rejects.toThrow(/not a valid quantity/);
   });
