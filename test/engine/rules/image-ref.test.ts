@@ -137,6 +137,7 @@ describe('matchesImageGlob', () => {
     expect(matchesImageGlob('*.example.com/**', ref('example.com/x'))).toBe(false);
     expect(matchesImageGlob('*.example.com/**', ref('a.example.com:443/x'))).toBe(false);
     expect(matchesImageGlob('registry.example.com*/x', ref('registry.example.com.evil.io/x'))).toBe(false);
+    expect(matchesImageGlob('*.example.com:*/**', ref('a.example.com:5000/x'))).toBe(true);
     expect(matchesImageGlob('localhost:*/app', ref('localhost:5000/app'))).toBe(true);
     expect(matchesImageGlob('localhost:*/app', ref('localhost/app'))).toBe(false);
   });
