@@ -1,0 +1,88 @@
+/**
+ * Evaluating documents offline against a bundle with the runtime's own engine (mutate → apply →
+ * validate, `evaluateOffline`), producing one report per resource. Shared by `portcullis test`, the
+ * fixture runner and `portcullis scan`.
+ */
+import type { Bundle } from '../bundle';
+import { evaluateOffline, type OfflineResult } from '../engine/evaluate';
+import type { EvaluationContext, EvaluationError, ImageVerifier, JsonPatchOperation, RuleResultKind, Violation } from '../engine/types';
+import type { InputDocument } from './input';
+
+export interface ReportedViolation {
+  policy: string;
+  rule: string;
+  control: string;
+  message: string;
+  container?: string;
+  field: string;
+  expiredExemption?: string;
+}
+
+export interface ResourceReport {
+  source: string;
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  allowed: boolean;
+  violations: ReportedViolation[];
+  warnings: ReportedViolation[];
+  errors: EvaluationError[];
+  patches: JsonPatchOperation[];
+  /** Per (policy, rule): the combined result of both phases. */
+  results: Array<{ policy: string; rule: string; result: RuleResultKind }>;
+  /** The object after mutation. */
+  patched: unknown;
+}
+
+export interface OfflineOptions {
+  now: Date;
+  images?: ImageVerifier;
+}
+
+const SEVERITY: Record<RuleResultKind, number> = { skip: 0, pass: 1, exempt: 2, warn: 3, fail: 4, error: 5 };
+
+function report(v: Violation): ReportedViolation {
+  const out: ReportedViolation = { policy: v.policy, rule: v.rule, control: v.control, message: v.message, field: v.field };
+  if (v.container !== undefined) out.container = v.container;
+  if (v.expiredExemption !== undefined) out.expiredExemption = v.expiredExemption;
+  return out;
+}
+
+/** Merge both phases' per-rule results: the most severe wins (a rule may run in both). */
+export function combinedResults(r: OfflineResult): ResourceReport['results'] {
+  const map = new Map<string, { policy: string; rule: string; result: RuleResultKind }>();
+  for (const x of [...r.mutation.results, ...r.validation.results]) {
+    const key = `${x.policy}\u0000${x.rule}`;
+    const cur = map.get(key);
+    if (cur === undefined || SEVERITY[x.result] > SEVERITY[cur.result]) map.set(key, { policy: x.policy, rule: x.rule, result: x.result });
+  }
+  return [...map.values()];
+}
+
+export async function evaluateDocument(doc: InputDocument, bundle: Bundle, options: OfflineOptions): Promise<ResourceReport> {
+  const context: EvaluationContext = { now: options.now, excludedNamespaces: [bundle.metadata.runtimeNamespace] };
+  if (options.images !== undefined) context.images = options.images;
+  const r = await evaluateOffline(doc.input, bundle.policies, context);
+  const out: ResourceReport = {
+    source: doc.source,
+    apiVersion: doc.apiVersion,
+    kind: doc.kind,
+    name: doc.name,
+    allowed: r.allowed,
+    violations: r.validation.violations.map(report),
+    warnings: r.validation.warnings.map(report),
+    errors: [...r.mutation.errors, ...r.validation.errors],
+    patches: r.mutation.patches,
+    results: combinedResults(r),
+    patched: r.patched,
+  };
+  if (doc.namespace !== undefined) out.namespace = doc.namespace;
+  return out;
+}
+
+export async function evaluateDocuments(docs: readonly InputDocument[], bundle: Bundle, options: OfflineOptions): Promise<ResourceReport[]> {
+  const out: ResourceReport[] = [];
+  for (const d of docs) out.push(await evaluateDocument(d, bundle, options));
+  return out;
+}

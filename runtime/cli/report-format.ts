@@ -1,0 +1,84 @@
+/**
+ * Rendering offline reports: a readable table (one row per violation, warning or error; one row for
+ * a clean resource) and JSON. Pure.
+ */
+import type { ResourceReport } from './offline-run';
+
+export interface JsonResourceReport {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  source: string;
+  allowed: boolean;
+  violations: Array<{ policy: string; rule: string; control: string; message: string }>;
+  warnings: Array<{ policy: string; rule: string; control: string; message: string }>;
+  errors: Array<{ policy: string; rule: string; message: string }>;
+  patches: ResourceReport['patches'];
+}
+
+export function toJsonReport(r: ResourceReport): JsonResourceReport {
+  const slim = (v: ResourceReport['violations'][number]) => ({ policy: v.policy, rule: v.rule, control: v.control, message: v.message });
+  const out: JsonResourceReport = {
+    apiVersion: r.apiVersion,
+    kind: r.kind,
+    ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
+    name: r.name,
+    source: r.source,
+    allowed: r.allowed,
+    violations: r.violations.map(slim),
+    warnings: r.warnings.map(slim),
+    errors: r.errors,
+    patches: r.patches,
+  };
+  return out;
+}
+
+export function renderJson(reports: readonly ResourceReport[]): string {
+  return `${JSON.stringify(reports.map(toJsonReport), null, 2)}\n`;
+}
+
+function resourceName(r: ResourceReport): string {
+  return `${r.kind}/${r.namespace !== undefined ? `${r.namespace}/` : ''}${r.name}`;
+}
+
+/** The message without its `[policy/rule] control: ` prefix (those have their own columns). */
+function detail(message: string): string {
+  return message.replace(/^\[[^\]]*\] [^:]+: /, '').replace(/\. To request an exemption: .*$/, '');
+}
+
+/** The distinct "To request an exemption: …" texts, printed once under the table. */
+function exemptionHelps(reports: readonly ResourceReport[]): string[] {
+  const out = new Set<string>();
+  for (const r of reports) {
+    for (const v of [...r.violations, ...r.warnings]) {
+      const m = /To request an exemption: (.*)$/.exec(v.message);
+      if (m !== null) out.add(m[1]);
+    }
+  }
+  return [...out];
+}
+
+export function renderTable(reports: readonly ResourceReport[]): string {
+  const rows: string[][] = [['RESOURCE', 'VERDICT', 'FINDING', 'POLICY/RULE', 'CONTROL', 'DETAIL']];
+  for (const r of reports) {
+    const name = resourceName(r);
+    const n = r.patches.length;
+    const verdict = `${r.allowed ? 'allowed' : 'DENIED'}${n > 0 ? ` (${n} patch${n === 1 ? '' : 'es'})` : ''}`;
+    const lines: string[][] = [
+      ...r.violations.map((v) => ['deny', `${v.policy}/${v.rule}`, v.control, detail(v.message)]),
+      ...r.errors.map((e) => ['error', `${e.policy}/${e.rule}`, '-', e.message]),
+      ...r.warnings.map((v) => ['warn', `${v.policy}/${v.rule}`, v.control, detail(v.message)]),
+    ];
+    if (lines.length === 0) rows.push([name, verdict, '-', '-', '-', '-']);
+    lines.forEach((l, i) => rows.push([i === 0 ? name : '', i === 0 ? verdict : '', ...l]));
+  }
+  const last = rows[0].length - 1;
+  const widths = rows[0].map((_, c) => (c === last ? 0 : Math.min(48, Math.max(...rows.map((row) => row[c].length)))));
+  const body = rows.map((row) => row.map((cell, c) => (c === last ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd());
+  const denied = reports.filter((r) => !r.allowed).length;
+  const warned = reports.filter((r) => r.warnings.length > 0).length;
+  for (const help of exemptionHelps(reports)) body.push('', `To request an exemption: ${help}`);
+  body.push('', `${reports.length} resource(s): ${reports.length - denied} allowed, ${denied} denied, ${warned} with warnings`);
+  return `${body.join('\n')}\n`;
+}
