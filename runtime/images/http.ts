@@ -44,9 +44,10 @@ export function send(options: SendOptions): Promise<HttpResponse> {
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > maxBytes) {
+            // Reject first: destroying emits 'aborted', which would otherwise win with a vaguer error.
+            reject(new RegistryError(`${url.host}: response larger than ${maxBytes} bytes`));
             res.destroy();
             req.destroy();
-            reject(new RegistryError(`${url.host}: response larger than ${maxBytes} bytes`));
             return;
           }
           chunks.push(chunk);
