@@ -39,9 +39,9 @@
  * - `*` matches any run of characters WITHIN ONE SEGMENT: it never crosses `/`. In the host
  *   segment it also never crosses `.` or `:` (it stays inside one DNS label or the port), so
  *   `registry.example.com/*` cannot match `registry.example.com.evil.io/x` (the host segments
- *   differ), `registry.example.com*/x` cannot match `registry.example.com.evil.io/x`, and
+ *   differ), a host segment `registry.example.com*` cannot match `registry.example.com.evil.io`, and
  *   `*.example.com/**` matches `a.example.com/x` but neither `a.b.example.com/x` (write
- *   `*.*.example.com` for that) nor `a.example.com:5000/x` (write `*.example.com:*`).
+ *   `*.*.example.com` for that) nor `a.example.com:5000/x` (add a `*.example.com:*` host glob for ports).
  * - `**` as a WHOLE segment matches zero or more whole segments (host included when it comes
  *   first: the glob `**` matches every image). Inside a segment with other characters, `**`
  *   behaves like `*`. A Docker Hub glob with one path segment gets `library/` like a reference
