@@ -112,6 +112,20 @@ class Progress {
   }
 }
 
+/**
+ * Workloads in a namespace whose labels are not known yet are held back (up to this many) until
+ * the input ends, so a Namespace document that comes later still supplies them; past the cap, and
+ * at the end, they are evaluated with the labels known by then.
+ */
+const MAX_DEFERRED = 10_000;
+
+interface Pending {
+  object: unknown;
+  ref: NonNullable<ReturnType<typeof resourceRef>>;
+  target: NonNullable<ReturnType<typeof workloadTarget>>;
+  uid: string;
+}
+
 async function scanInputs(
   files: readonly string[],
   scan: ScanPolicies,
@@ -123,8 +137,22 @@ async function scanInputs(
   const nsLabels = new Map<string, Record<string, string>>(flagLabels);
   const unlabelled = new Set<string>();
   const warnings: string[] = [];
+  const deferred: Pending[] = [];
   const progress = new Progress(process.stderr.isTTY === true);
   let n = 0;
+
+  const evaluate = async (p: Pending): Promise<void> => {
+    let labels: Record<string, string> | undefined;
+    const ns = p.ref.namespace;
+    if (ns !== undefined) {
+      const known = nsLabels.get(ns);
+      if (known === undefined) unlabelled.add(ns);
+      labels = { ...(known ?? {}), 'kubernetes.io/metadata.name': ns };
+    }
+    const input = workloadInput(p.object, p.ref, p.target, labels, p.uid);
+    acc.add(await evaluateWorkload(p.object, input, p.ref, scan, context));
+  };
+
   for (const file of files) {
     let index = 0;
     for await (const text of documentTexts(lines(file))) {
@@ -148,8 +176,9 @@ async function scanInputs(
         }
         if (ref.kind === 'Namespace' && ref.apiVersion === 'v1') {
           const meta = isRecord(object) && isRecord(object.metadata) ? object.metadata : {};
-          const labels = isRecord(meta.labels) ? (meta.labels as Record<string, string>) : {};
-          if (!flagLabels.has(ref.name)) nsLabels.set(ref.name, { ...labels });
+          const labels: Record<string, string> = {};
+          if (isRecord(meta.labels)) for (const [k, v] of Object.entries(meta.labels)) if (typeof v === 'string') labels[k] = v;
+          if (!flagLabels.has(ref.name)) nsLabels.set(ref.name, labels);
           acc.ignored();
           continue;
         }
@@ -162,17 +191,13 @@ async function scanInputs(
           acc.excluded();
           continue;
         }
-        let labels: Record<string, string> | undefined;
-        if (ref.namespace !== undefined) {
-          const known = nsLabels.get(ref.namespace);
-          if (known === undefined) unlabelled.add(ref.namespace);
-          labels = { ...(known ?? {}), 'kubernetes.io/metadata.name': ref.namespace };
-        }
-        const input = workloadInput(object, ref, target, labels, ref.uid ?? `scan-${n}`);
-        acc.add(await evaluateWorkload(object, input, ref, scan, context));
+        const pending: Pending = { object, ref, target, uid: ref.uid ?? `scan-${n}` };
+        if (ref.namespace !== undefined && !nsLabels.has(ref.namespace) && deferred.length < MAX_DEFERRED) deferred.push(pending);
+        else await evaluate(pending);
       }
     }
   }
+  for (const p of deferred.splice(0)) await evaluate(p);
   progress.done();
   return { result: acc.finish(scan.bundleModes), unlabelled: [...unlabelled].sort(), warnings };
 }

@@ -262,6 +262,10 @@ describe('portcullis scan inputs, modes and exit codes', { timeout: 120_000 }, (
     expect(known.status).toBe(1);
     const rules = JSON.parse(known.stdout).rules.map((r: { policy: string }) => r.policy);
     expect(rules).toEqual(['required-labels']);
+    // a Namespace document that comes after the workload still supplies its labels
+    const later = scan(['-', '-o', 'json'], `${input}---\n${stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'payments', labels: { environment: 'production' } } })}`);
+    expect(later.status).toBe(1);
+    expect(JSON.parse(later.stdout)).toMatchObject({ unlabelledNamespaces: [], rules: [{ policy: 'required-labels', workloads: 1 }] });
   });
 
   it('--bundle-modes blocks only on Enforce policies and reports Audit findings as warnings', () => {
