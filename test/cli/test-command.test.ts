@@ -157,7 +157,7 @@ describe('runTest', () => {
     const r = await runTest(opts([write('pods.yaml', PODS)]));
     expect(r.exitCode).toBe(1);
     const out = JSON.parse(r.stdout) as Array<Record<string, any>>;
-    expect(out.map((x) => [x.kind, x.namespace, x.name, x.allowed])).toEqual([
+    expect(out.map((x): unknown[] => [x.kind, x.namespace, x.name, x.allowed])).toEqual([
       ['Pod', 'apps', 'priv', false],
       ['CronJob', 'lab', 'nightly', true],
     ]);
