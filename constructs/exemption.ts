@@ -104,6 +104,16 @@ export class Exemption extends Construct {
     return out;
   }
 
+  /** Who answers for the exemption. */
+  get owner(): string {
+    return this.props.owner;
+  }
+
+  /** The expiry as a Date (undefined when none is set; an invalid Date when malformed). */
+  get expiresAt(): Date | undefined {
+    return this.expiry();
+  }
+
   private expiry(): Date | undefined {
     const e = this.props.expiresAt;
     if (e === undefined) return undefined;

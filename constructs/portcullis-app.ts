@@ -81,12 +81,15 @@ export class SynthValidationError extends Error {
 }
 
 const SERVICE_NAME = 'portcullis';
+/** Exemptions expiring within this many days draw a synth warning. */
+export const EXPIRY_WARNING_DAYS = 30;
 const SERVICE_ACCOUNT = 'portcullis';
 
 export class PortcullisApp extends App {
   readonly bundleName: string;
   readonly namespace: string;
   private readonly props: PortcullisAppProps;
+  private readonly ctx: AppContext;
   private built: { bundle: Bundle; hash: string; json: string } | undefined;
 
   constructor(props: PortcullisAppProps = {}) {
@@ -99,6 +102,7 @@ export class PortcullisApp extends App {
       now: () => props.now ?? synthNow(),
       trustedRootNames: Object.keys(props.trustedRoots ?? {}).sort(),
     };
+    this.ctx = ctx;
     setAppContext(this, ctx);
     this.node.addValidation({ validate: () => this.appProblems() });
   }
@@ -116,6 +120,7 @@ export class PortcullisApp extends App {
     if (this.built !== undefined) return this.built;
     const problems = collectProblems(this);
     if (problems.length > 0) throw new SynthValidationError(problems);
+    for (const w of this.warnings()) process.stderr.write(`portcullis: warning: ${w}\n`);
     const bundle = this.compileBundle();
     const json = prettyCanonicalJson(bundle);
     if (Buffer.byteLength(json) > MAX_BUNDLE_BYTES) {
@@ -147,6 +152,21 @@ export class PortcullisApp extends App {
     new WebhooksChart(this, '40-webhooks', { webhooks: bundle.webhooks, namespace: this.namespace, serviceName: SERVICE_NAME, tls });
     this.built = { bundle, hash, json };
     return this.built;
+  }
+
+  /** Things that synthesize but need attention soon: exemptions expiring within 30 days. */
+  warnings(): string[] {
+    const now = this.ctx.now().getTime();
+    const out: string[] = [];
+    for (const e of Exemption.allIn(this)) {
+      const t = e.expiresAt?.getTime();
+      if (t === undefined || Number.isNaN(t) || t <= now) continue;
+      const days = Math.ceil((t - now) / 86_400_000);
+      if (days <= EXPIRY_WARNING_DAYS) {
+        out.push(`exemption ${e.node.path} (owner ${e.owner}) expires in ${days} day(s); synth will fail after that. Renew it through review or plan its removal.`);
+      }
+    }
+    return out;
   }
 
   /** Validate, write the manifests, then the bundle file (cdk8s empties the output folder first). */

@@ -111,7 +111,7 @@ export class RuntimeChart extends Chart {
             NODE_ENV: kplus.EnvValue.fromValue('production'),
           },
           resources: {
-            cpu: { request: kplus.Cpu.millis(r.cpuRequestMillis ?? 200), limit: kplus.Cpu.millis(r.cpuLimitMillis ?? 1000) },
+            cpu: { request: cpu(r.cpuRequestMillis ?? 200), limit: cpu(r.cpuLimitMillis ?? 1000) },
             memory: { request: Size.mebibytes(r.memoryRequestMebibytes ?? 128), limit: Size.mebibytes(r.memoryLimitMebibytes ?? 256) },
           },
           securityContext: {
@@ -188,6 +188,14 @@ export class RuntimeChart extends Chart {
     });
     applySyncWave(this, SyncWave.RUNTIME);
   }
+}
+
+/**
+ * CPU in the form the API server stores (`1`, not `1000m`), so Argo CD compares equal values as
+ * equal.
+ */
+function cpu(millis: number): kplus.Cpu {
+  return millis % 1000 === 0 ? kplus.Cpu.units(millis / 1000) : kplus.Cpu.millis(millis);
 }
 
 /** The bundle ConfigMap (its own file in dist/, so a policy change diffs there and in the hash). */

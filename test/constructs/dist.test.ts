@@ -149,7 +149,7 @@ describe('dist/ of the reference policy set', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     const c = pod.containers[0];
     expect(c.resources.requests).toEqual({ cpu: '200m', memory: '128Mi' });
-    expect(c.resources.limits).toEqual({ cpu: '1000m', memory: '256Mi' });
+    expect(c.resources.limits).toEqual({ cpu: '1', memory: '256Mi' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 8443, scheme: 'HTTPS' });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 8443, scheme: 'HTTPS' });
     expect(c.args).toEqual(['serve', '--bundle', '/etc/portcullis/bundle/bundle.json', '--tls-cert', '/etc/portcullis/tls/tls.crt', '--tls-key', '/etc/portcullis/tls/tls.key', '--port', '8443']);

@@ -318,3 +318,16 @@ describe('synth-time validation', () => {
     expect(() => app.synth()).toThrow(/mutateDigest/);
   });
 });
+
+describe('synth warnings', () => {
+  it('warns (without failing) about exemptions that expire within 30 days', () => {
+    const app = newApp({ now: new Date('2026-06-01T00:00:00Z') });
+    const p = pssPolicy(app);
+    new Exemption(p, 'soon', { owner: 'team-a', reason: 'r', expiresAt: '2026-06-11T00:00:00Z', namespaces: ['a'], allControls: true });
+    new Exemption(p, 'later', { owner: 'team-b', reason: 'r', expiresAt: '2026-12-01T00:00:00Z', namespaces: ['b'], allControls: true });
+    expect(app.warnings()).toEqual([
+      'exemption pod-security/soon (owner team-a) expires in 10 day(s); synth will fail after that. Renew it through review or plan its removal.',
+    ]);
+    expect(() => app.build()).not.toThrow();
+  });
+});
