@@ -13,6 +13,10 @@ import { describe, expect, it } from 'vitest';
 import { loadBundle, type Policy } from '../../../runtime/bundle';
 import { evaluateOffline, type OfflineResult } from '../../../runtime/engine/evaluate';
 import { getPointer } from '../../../runtime/engine/pod-view';
+import { checkImageGlob } from '../../../runtime/engine/image-ref';
+import { checkPattern } from '../../../runtime/engine/safe-regex';
+import { normalizeHostPath } from '../../../runtime/engine/host-path';
+import { parseQuantity } from '../../../runtime/engine/quantity';
 import type { AdmissionInput, EvaluationContext, Violation } from '../../../runtime/engine/types';
 
 const bundlePath = path.resolve(__dirname, '../../../dist/portcullis-bundle.json');
@@ -77,6 +81,42 @@ function admit(
 function reported(list: Violation[]): string[] {
   return list.map((v) => `${v.policy}/${v.rule} ${v.control}${v.container ? ` ${v.container}` : ''}`);
 }
+
+describe('reference policy set: the rules this issue adds are well-formed for the engine', () => {
+  it('globs, label patterns, host paths and quantities in the bundle are all accepted', () => {
+    const rules = loaded.bundle.policies.flatMap((p) => p.rules);
+    const seen = new Set<string>();
+    for (const r of rules) {
+      seen.add(r.type);
+      if (r.type === 'allowedRegistries') for (const g of r.allowed) expect(checkImageGlob(g), g).toBeUndefined();
+      if (r.type === 'requireLabels') {
+        expect(r.labels.map((l) => l.key)).toEqual(['owner', 'team', 'version', 'environment']);
+        for (const l of r.labels) if (l.valuePattern !== undefined) expect(checkPattern(l.valuePattern), l.valuePattern).toBeUndefined();
+      }
+      if (r.type === 'hostPaths') for (const a of r.allowed) expect(normalizeHostPath(a.pathPrefix), a.pathPrefix).toBeDefined();
+      if (r.type === 'denyRuntimeSocket') for (const s of r.sockets) expect(normalizeHostPath(s), s).toBe(s);
+      if (r.type === 'defaultResources') {
+        for (const v of [...Object.values(r.requests), ...Object.values(r.limits)]) expect(parseQuantity(v).ok, v).toBe(true);
+      }
+    }
+    expect([...seen].sort()).toEqual(
+      [
+        'allowedRegistries',
+        'defaultResources',
+        'defaultSeccomp',
+        'denyRuntimeSocket',
+        'disallowLatestTag',
+        'hostNamespaces',
+        'hostPaths',
+        'podSecurity',
+        'requireDigest',
+        'requireLabels',
+        'requireResources',
+        'verifyImages',
+      ].sort(),
+    );
+  });
+});
 
 describe('reference policy set: good workloads', () => {
   it('a compliant Deployment is admitted with no warnings; defaults are patched in', async () => {
