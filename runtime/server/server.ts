@@ -24,6 +24,27 @@ import { readTlsMaterial, type TlsMaterial } from './tls-material';
  */
 export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Connection-time limits against slow clients (slowloris, slow POST, idle TLS handshakes). The API
+ * server sends a whole AdmissionReview at once and never waits more than 30 s (the longest webhook
+ * timeout) for an answer, so nothing legitimate comes near these.
+ */
+export interface ServerTimeouts {
+  /** Time to receive the complete request headers. */
+  headersMs?: number;
+  /** Time to receive the complete request (headers and body). */
+  requestMs?: number;
+  /** How often idle connections are checked against the two limits above. */
+  checkIntervalMs?: number;
+  /** Time to complete the TLS handshake after the TCP connection opens. */
+  handshakeMs?: number;
+}
+
+export const DEFAULT_TIMEOUTS: Required<ServerTimeouts> = { headersMs: 10_000, requestMs: 30_000, checkIntervalMs: 2_000, handshakeMs: 10_000 };
+
+/** Never negotiate below TLS 1.2, whatever the process default (`--tls-min-v1.0`) says. */
+export const TLS_MIN_VERSION = 'TLSv1.2';
+
 export interface LoggerOptions {
   level?: string;
   /** Where JSON log lines go (default stdout). */
@@ -46,6 +67,8 @@ export interface ServerOptions {
   metrics?: ServerMetrics;
   logger?: LoggerOptions | false;
   bodyLimitBytes?: number;
+  /** Connection-time limits (defaults: DEFAULT_TIMEOUTS). */
+  timeouts?: ServerTimeouts;
   /** Reload on file changes (default on). */
   watch?: boolean | { debounceMs?: number; pollMs?: number };
   now?: () => Date;
@@ -76,8 +99,17 @@ export class PortcullisServer {
     });
     this.tls = readTlsMaterial(options.tlsCertPath, options.tlsKeyPath);
     const logger = options.logger === false ? false : { level: options.logger?.level ?? 'info', ...(options.logger?.stream === undefined ? {} : { stream: options.logger.stream }) };
+    const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.app = Fastify({
-      https: { cert: this.tls.cert, key: this.tls.key },
+      https: {
+        cert: this.tls.cert,
+        key: this.tls.key,
+        minVersion: TLS_MIN_VERSION,
+        handshakeTimeout: timeouts.handshakeMs,
+        headersTimeout: timeouts.headersMs,
+        connectionsCheckingInterval: timeouts.checkIntervalMs,
+      },
+      requestTimeout: timeouts.requestMs,
       logger,
       // One structured line per admission comes from the route itself; no generic request lines.
       logController: new LogController({ disableRequestLogging: true }),
@@ -174,7 +206,7 @@ export class PortcullisServer {
       return false;
     }
     if (material.fingerprint === this.tls.fingerprint) return false;
-    this.app.server.setSecureContext({ cert: material.cert, key: material.key });
+    this.app.server.setSecureContext({ cert: material.cert, key: material.key, minVersion: TLS_MIN_VERSION });
     this.tls = material;
     this.metrics.tlsReload('loaded');
     this.app.log.info({ validTo: material.validTo }, 'TLS certificate reloaded');
