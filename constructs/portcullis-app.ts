@@ -265,3 +265,17 @@ function oversizeMessage(bundle: Bundle, size: number): string {
     .join(', ');
   return `the bundle is ${size} bytes, over the ${MAX_BUNDLE_BYTES}-byte budget of its ConfigMap (1 MiB limit). Largest policies: ${biggest}. Fix: split the policy set across apps, drop unused trusted roots, or move large trust material out of the bundle.`;
 }
+
+/**
+ * Synthesize for the command line (`cdk8s synth` runs the app): a refused synth prints its problems
+ * (construct path, file, fix) without a stack trace and exits non-zero.
+ */
+export function synthesizeOrExit(app: PortcullisApp): void {
+  try {
+    app.synth();
+  } catch (err) {
+    if (!(err instanceof SynthValidationError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}
