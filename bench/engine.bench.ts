@@ -13,7 +13,6 @@ import {
   type Bundle,
   type Policy,
   type Rule,
-  type Target,
 } from '../runtime/bundle';
 import { evaluate, evaluateOffline } from '../runtime/engine/evaluate';
 import type { AdmissionInput, EvaluationContext } from '../runtime/engine/types';
@@ -101,7 +100,7 @@ const deployment = {
   metadata: { name: 'web', namespace: 'apps', labels: { app: 'web' } },
   spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: podSpec() } },
 };
-const badPod = structuredClone(pod) as { spec: { containers: Array<{ securityContext: Record<string, unknown> }>; hostNetwork?: boolean } };
+const badPod = structuredClone(pod) as unknown as { spec: { containers: Array<{ securityContext: Record<string, unknown> }>; hostNetwork?: boolean } };
 badPod.spec.containers[0].securityContext.privileged = true;
 badPod.spec.containers[0].securityContext.capabilities = { add: ['NET_ADMIN', 'SYS_ADMIN'] };
 badPod.spec.hostNetwork = true;
