@@ -9,10 +9,14 @@ export class RegistryError extends Error {
   constructor(
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryable?: boolean },
   ) {
     super(message, options);
+    this.retryable = options?.retryable ?? false;
   }
+
+  /** A transient transport failure (connection refused/reset): worth another attempt. */
+  readonly retryable: boolean;
 }
 
 /** The image's registry is not one the rule names: nothing was contacted. */

@@ -68,9 +68,14 @@ function abortError(signal: AbortSignal, _url: URL): Error {
   return toError(signal.reason);
 }
 
+/** Transport failures that may pass on retry; TLS verification failures never do. */
+const TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+
 function networkError(url: URL, err: Error): RegistryError {
   const code = (err as NodeJS.ErrnoException).code;
-  return new RegistryError(`${url.host}: ${code ?? err.message}`, undefined, { cause: err });
+  const retryable = code === undefined ? err.message === 'socket hang up' || err.message === 'aborted' : TRANSIENT.has(code);
+  const detail = code !== undefined && code !== err.message ? `${code}: ${err.message}` : err.message;
+  return new RegistryError(`${url.host}: ${detail}`, undefined, { cause: err, retryable });
 }
 
 /** Parse `Retry-After` (delta-seconds or HTTP-date) into milliseconds from `now`. */

@@ -32,7 +32,7 @@ export async function withRetry(
     try {
       res = await attempt();
     } catch (err) {
-      if (err instanceof DeadlineError || !(err instanceof RegistryError) || deadline.signal.aborted) throw err;
+      if (err instanceof DeadlineError || !(err instanceof RegistryError) || !err.retryable || deadline.signal.aborted) throw err;
       failure = err;
     }
     if (res && !RETRY_STATUS.has(res.status)) return res;

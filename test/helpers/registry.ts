@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 export const REGISTRY_BINARY = process.env.PORTCULLIS_REGISTRY_BINARY ?? '/usr/bin/docker-registry';
 
@@ -36,8 +37,9 @@ export interface RunningRegistry {
   stop(): Promise<void>;
   /** Restart on the same port and storage (after `stop`). */
   start(): Promise<void>;
-  /** Stop and delete the storage directory. */
+  /** Stop and delete the temp dir (and the storage, unless it was borrowed). */
   destroy(): Promise<void>;
+  storageDir: string;
 }
 
 export function freePort(): Promise<number> {
@@ -52,9 +54,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-function ping(port: number): Promise<boolean> {
+function ping(port: number, tls: boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/v2/', method: 'GET', timeout: 500 }, (res) => {
+    const doRequest = tls ? httpsRequest : request;
+    // Readiness probe only: the test CA is not trusted by this process.
+    const req = doRequest({ host: '127.0.0.1', port, path: '/v2/', method: 'GET', timeout: 500, rejectUnauthorized: false }, (res) => {
       res.resume();
       resolve(res.statusCode === 200);
     });
@@ -67,10 +71,24 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-export async function startRegistry(): Promise<RunningRegistry> {
+export interface RegistryOptions {
+  /** Serve HTTPS with this certificate and key (PEM), written into the temp dir at run time. */
+  tls?: { certPem: string; keyPem: string };
+  /** Serve the storage of another registry (e.g. an HTTPS one over what a plain one was fed). */
+  storageDir?: string;
+}
+
+export async function startRegistry(options: RegistryOptions = {}): Promise<RunningRegistry> {
   if (!registryAvailable()) throw new Error(`${REGISTRY_BINARY} is not installed`);
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-registry-'));
   const port = await freePort();
+  const storageDir = options.storageDir ?? join(dir, 'data');
+  const tlsLines: string[] = [];
+  if (options.tls) {
+    writeFileSync(join(dir, 'tls.crt'), options.tls.certPem);
+    writeFileSync(join(dir, 'tls.key'), options.tls.keyPem, { mode: 0o600 });
+    tlsLines.push('  tls:', `    certificate: ${join(dir, 'tls.crt')}`, `    key: ${join(dir, 'tls.key')}`);
+  }
   const config = [
     'version: 0.1',
     'log:',
@@ -79,11 +97,12 @@ export async function startRegistry(): Promise<RunningRegistry> {
     '    disabled: true',
     'storage:',
     '  filesystem:',
-    `    rootdirectory: ${join(dir, 'data')}`,
+    `    rootdirectory: ${storageDir}`,
     '  delete:',
     '    enabled: true',
     'http:',
     `  addr: 127.0.0.1:${port}`,
+    ...tlsLines,
     '',
   ].join('\n');
   const configPath = join(dir, 'config.yml');
@@ -101,7 +120,7 @@ export async function startRegistry(): Promise<RunningRegistry> {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if (proc.exitCode !== null) throw new Error(`docker-registry exited (${proc.exitCode}): ${stderr}`);
-      if (await ping(port)) return;
+      if (await ping(port, options.tls !== undefined)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     proc.kill('SIGKILL');
@@ -122,9 +141,10 @@ export async function startRegistry(): Promise<RunningRegistry> {
   return {
     host: `127.0.0.1:${port}`,
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     start,
     stop,
+    storageDir,
     destroy: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });
