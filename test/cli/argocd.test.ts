@@ -7,9 +7,14 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(__dirname, '../..');
 const app = parse(readFileSync(path.join(root, 'docs/argocd-application.yaml'), 'utf8'));
 const files = readdirSync(path.join(root, 'dist')).sort();
-const objects = files
+interface K8sObject {
+  kind: string;
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+}
+const objects: K8sObject[] = files
   .filter((f) => f.endsWith('.yaml'))
-  .flatMap((f) => parseAllDocuments(readFileSync(path.join(root, 'dist', f), 'utf8')).map((d) => d.toJS()));
+  .flatMap((f) => parseAllDocuments(readFileSync(path.join(root, 'dist', f), 'utf8')).map((d) => d.toJS() as K8sObject));
 
 /** Argo CD's directory include glob, for the simple `*` patterns used here. */
 function globMatches(glob: string, name: string): boolean {
@@ -27,7 +32,7 @@ describe('docs/argocd-application.yaml', () => {
   });
 
   it('relies on the synthesized sync waves: webhook configurations last', () => {
-    const wave = (o: { metadata: { annotations?: Record<string, string> } }) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
+    const wave = (o: K8sObject) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
     expect(objects.every((o) => Number.isInteger(wave(o)))).toBe(true);
     const webhooks = objects.filter((o) => /WebhookConfiguration$/.test(o.kind));
     expect(webhooks.length).toBe(2);
@@ -42,10 +47,10 @@ describe('docs/argocd-application.yaml', () => {
     expect(app.spec.ignoreDifferences.map((d: { kind: string }) => d.kind).sort()).toEqual(webhookKinds);
     for (const d of app.spec.ignoreDifferences) expect(d.jqPathExpressions).toEqual(['.webhooks[]?.clientConfig.caBundle']);
     for (const o of objects.filter((x) => /WebhookConfiguration$/.test(x.kind))) {
-      expect(o.metadata.annotations['cert-manager.io/inject-ca-from']).toMatch(/^portcullis-system\//);
+      expect(o.metadata.annotations?.['cert-manager.io/inject-ca-from']).toMatch(/^portcullis-system\//);
     }
     const deployment = objects.find((o) => o.kind === 'Deployment');
-    expect(deployment.spec.replicas).toBeUndefined();
+    expect(deployment?.spec?.replicas).toBeUndefined();
     expect(objects.some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(true);
   });
 });
