@@ -5,6 +5,7 @@
  * `…@refs/heads/main` never accepts `…@refs/heads/main-unreviewed`.
  */
 import type { IdentityMatcher } from '../bundle';
+import { compileAnchoredPattern } from '../engine/safe-regex';
 import { ImageConfigError } from './errors';
 
 export interface SignerIdentity {
@@ -18,7 +19,8 @@ export function anchored(source: string): RegExp {
   let re = compiled.get(source);
   if (!re) {
     try {
-      re = new RegExp(`^(?:${source})$`, 'u');
+      // Anchored, and refused if it could backtrack super-linearly (the engine's one regex policy).
+      re = compileAnchoredPattern(source);
     } catch (err) {
       throw new ImageConfigError(`invalid identity regular expression ${JSON.stringify(source)}: ${(err as Error).message}`);
     }
