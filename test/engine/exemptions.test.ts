@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { applyExemptions, isExpired } from '../../runtime/engine/exemptions';
 import { violationMessage } from '../../runtime/engine/messages';
 import { isUnchangedForRule } from '../../runtime/engine/update-relief';
-import { POD_TARGET } from '../../runtime/bundle';
+import { POD_TARGET, type Rule } from '../../runtime/bundle';
 import type { ContainerRef, Finding } from '../../runtime/engine/types';
 import { admission, exemption, NOW, policy, restrictedPod } from './fixtures';
 
@@ -74,8 +74,8 @@ describe('violationMessage', () => {
 });
 
 describe('isUnchangedForRule', () => {
-  const pss = { name: 'pss', type: 'podSecurity', level: 'restricted', version: 'latest', target: POD_TARGET } as const;
-  const labels = { name: 'labels', type: 'requireLabels', labels: [{ key: 'team' }], target: POD_TARGET } as const;
+  const pss: Rule = { name: 'pss', type: 'podSecurity', level: 'restricted', version: 'latest', target: POD_TARGET };
+  const labels: Rule = { name: 'labels', type: 'requireLabels', labels: [{ key: 'team' }], target: POD_TARGET };
   it('ignores labels for podSecurity but not for requireLabels', () => {
     const old = restrictedPod();
     const relabelled = structuredClone(old) as { metadata: { labels: Record<string, string> } };
