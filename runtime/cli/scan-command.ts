@@ -15,7 +15,8 @@ import type { EvaluationContext, ImageVerifier } from '../engine/types';
 import { documentTexts, objectsOf, parseDocument } from '../report/documents';
 import { buildPolicyReports, DEFAULT_MAX_REPORT_BYTES } from '../report/policy-report';
 import { ScanAccumulator, type ScanResult } from '../report/scan-aggregate';
-import { evaluateWorkload, prepareScanPolicies, resourceRef, workloadInput, workloadTarget, type ScanPolicies } from '../report/scan-evaluate';
+import { evaluateWorkload, prepareScanPolicies, resourceRef, workloadTarget, type ScanPolicies } from '../report/scan-evaluate';
+import { toInputs } from './input';
 import { renderScanTable, scanJson, type RenderOptions } from '../report/scan-render';
 import type { Command } from './main';
 
@@ -120,9 +121,8 @@ class Progress {
 const MAX_DEFERRED = 10_000;
 
 interface Pending {
-  object: unknown;
+  object: Record<string, unknown>;
   ref: NonNullable<ReturnType<typeof resourceRef>>;
-  target: NonNullable<ReturnType<typeof workloadTarget>>;
   uid: string;
 }
 
@@ -147,10 +147,11 @@ async function scanInputs(
     if (ns !== undefined) {
       const known = nsLabels.get(ns);
       if (known === undefined) unlabelled.add(ns);
-      labels = { ...(known ?? {}), 'kubernetes.io/metadata.name': ns };
+      labels = known ?? {};
     }
-    const input = workloadInput(p.object, p.ref, p.target, labels, p.uid);
-    acc.add(await evaluateWorkload(p.object, input, p.ref, scan, context));
+    // the shared reader (runtime/cli/input.ts) turns the manifest into the CREATE admission would see
+    const [doc] = toInputs([{ source: p.uid, doc: p.object }], labels === undefined ? {} : { namespaceLabels: labels });
+    acc.add(await evaluateWorkload(p.object, { ...doc.input, dryRun: true }, p.ref, scan, context));
   };
 
   for (const file of files) {
@@ -183,15 +184,17 @@ async function scanInputs(
           continue;
         }
         const target = workloadTarget(ref);
-        if (target === undefined) {
+        if (target === undefined || !isRecord(object)) {
           acc.ignored();
           continue;
         }
+        // every workload kind is namespaced; a manifest without a namespace lands in "default", as with kubectl
+        if (ref.namespace === undefined) ref.namespace = 'default';
         if (ref.namespace !== undefined && scan.excludedNamespaces.includes(ref.namespace)) {
           acc.excluded();
           continue;
         }
-        const pending: Pending = { object, ref, target, uid: ref.uid ?? `scan-${n}` };
+        const pending: Pending = { object, ref, uid: ref.uid ?? `scan-${n}` };
         if (ref.namespace !== undefined && !nsLabels.has(ref.namespace) && deferred.length < MAX_DEFERRED) deferred.push(pending);
         else await evaluate(pending);
       }

@@ -1,6 +1,6 @@
 /**
  * Evaluating one existing workload the way admission would see it being created now: the
- * object becomes a CREATE request, the policies run mutate → validate (`evaluateOffline`, the same
+ * object becomes a CREATE request (built by the shared reader, runtime/cli/input.ts), the policies run mutate → validate (`evaluateOffline`, the same
  * code the webhook runs), and — by default — every policy as if it were in Enforce mode, so Audit
  * policies report what they WOULD block. Pure apart from what `context.images` does.
  */
@@ -62,28 +62,6 @@ export function workloadTarget(ref: ResourceRef): Target | undefined {
   const group = slash < 0 ? '' : ref.apiVersion.slice(0, slash);
   const version = slash < 0 ? ref.apiVersion : ref.apiVersion.slice(slash + 1);
   return TARGETS.find((t) => t.kind === ref.kind && t.group === group && t.version === version);
-}
-
-/** The CREATE request admission would see for this object now. */
-export function workloadInput(
-  object: unknown,
-  ref: ResourceRef,
-  target: Target,
-  namespaceLabels: Record<string, string> | undefined,
-  uid: string,
-): AdmissionInput {
-  const input: AdmissionInput = {
-    uid,
-    kind: { group: target.group, version: target.version, kind: target.kind },
-    resource: { group: target.group, version: target.version, resource: target.resource },
-    operation: 'CREATE',
-    object,
-    dryRun: true,
-  };
-  if (ref.name !== '') input.name = ref.name;
-  if (ref.namespace !== undefined) input.namespace = ref.namespace;
-  if (namespaceLabels !== undefined) input.namespaceLabels = namespaceLabels;
-  return input;
 }
 
 export interface WorkloadResult {
