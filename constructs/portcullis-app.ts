@@ -10,6 +10,7 @@
  *   30-runtime.k8s.yaml    Deployment, Service, PodDisruptionBudget, HPA     (sync wave 2)
  *   40-webhooks.k8s.yaml   Mutating/ValidatingWebhookConfiguration           (sync wave 3)
  *   portcullis-bundle.json the bundle itself (pretty canonical JSON)
+ *   portcullis-bundle.schema.json  its JSON Schema (from runtime/bundle/schema.ts)
  *
  * Output is deterministic: no timestamps, random names, keys or certificates.
  */
@@ -21,6 +22,7 @@ import {
   BUNDLE_API_VERSION,
   BUNDLE_KIND,
   BundleError,
+  BundleSchema,
   MAX_BUNDLE_BYTES,
   prettyCanonicalJson,
   validateBundle,
@@ -38,6 +40,8 @@ import { buildWebhooks } from './webhook-groups';
 import { WebhooksChart } from './webhooks-chart';
 
 export const BUNDLE_FILE = 'portcullis-bundle.json';
+/** The bundle's JSON Schema, written next to it for editors and other tooling. */
+export const BUNDLE_SCHEMA_FILE = 'portcullis-bundle.schema.json';
 
 export interface PortcullisAppProps extends AppProps {
   /**
@@ -174,6 +178,7 @@ export class PortcullisApp extends App {
     const { json } = this.build();
     super.synth();
     fs.writeFileSync(path.join(this.outdir, BUNDLE_FILE), json);
+    fs.writeFileSync(path.join(this.outdir, BUNDLE_SCHEMA_FILE), prettyCanonicalJson(BundleSchema));
   }
 
   override synthYaml(): string {

@@ -59,6 +59,7 @@ describe('dist/ of the reference policy set', () => {
       '30-runtime.k8s.yaml',
       '40-webhooks.k8s.yaml',
       'portcullis-bundle.json',
+      'portcullis-bundle.schema.json',
     ]);
     const kinds = (file: string) => files.filter((f) => f.file === file).map((f) => f.object.kind);
     expect(kinds('00-namespace.k8s.yaml')).toEqual(['Namespace', 'ServiceAccount', 'ResourceQuota']);
@@ -100,6 +101,14 @@ describe('dist/ of the reference policy set', () => {
     expect(of('Deployment')).toBeLessThan(of('ValidatingWebhookConfiguration'));
     expect(of('MutatingWebhookConfiguration')).toBe(of('ValidatingWebhookConfiguration'));
     expect(Math.max(...objects.map(wave))).toBe(of('ValidatingWebhookConfiguration'));
+  });
+
+  it('writes the bundle JSON Schema next to the bundle, and the bundle conforms to it', () => {
+    const schema = JSON.parse(readFileSync(path.join(outA, 'portcullis-bundle.schema.json'), 'utf8')) as Record<string, Json>;
+    expect(schema.properties.apiVersion.const).toBe(bundle.apiVersion);
+    expect(schema.additionalProperties).toBe(false);
+    expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(bundle).sort());
+    expect(JSON.stringify(schema)).toContain('"verifyImages"');
   });
 
   it('carries the same bundle in the JSON file and the ConfigMap, its hash on the pod template', () => {
