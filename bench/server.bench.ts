@@ -1,0 +1,454 @@
+/**
+ * Admission server throughput and latency over HTTPS, side by side with a bare node:https server
+ * that only parses the same request and answers "allowed" — both measured in this one run.
+ *
+ * Policy set: the reference bundle (dist/portcullis-bundle.json, `npm run synth`) without its
+ * signature policies. Requests: API-server-shaped Pod and Deployment CREATE reviews (3 compliant :
+ * 1 violating, so Audit warnings are encoded too) to the mutating and the main validating path.
+ *
+ * Processes: the server under test runs alone in one child process, the load generator in another
+ * (2 cores: one each), so client and server never share an event loop. The client is a lean
+ * keep-alive TLS client (pre-encoded requests, minimal response parsing) so it is not the
+ * bottleneck. Phases per server: warm-up, closed-loop maximum throughput (32 connections), then an
+ * open-loop fixed 1,000 req/s run whose latencies count from each request's scheduled send time
+ * (no coordinated omission). RSS is sampled in the server process throughout; "per core" divides
+ * requests by the server process's CPU seconds.
+ *
+ *   npm run bench -- server
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { connect, type TLSSocket } from 'node:tls';
+import { Writable } from 'node:stream';
+import { canonicalJson, validateBundle, type Bundle } from '../runtime/bundle';
+import { PortcullisServer } from '../runtime/server/server';
+import { createTestPki } from '../test/helpers/tls';
+
+const ROOT = resolve(__dirname, '..');
+const WARMUP_MS = 3000;
+const MAX_MS = 8000;
+const RATE_MS = 8000;
+const RATE = 1000;
+const CONNECTIONS = 32;
+
+// ---- messages between processes ---------------------------------------------------------------
+
+type ServerMsg = { type: 'listening'; port: number } | { type: 'stats'; rss: number; cpuUs: number };
+type LoadResult = { sent: number; ok: number; failed: number; seconds: number; latenciesMs: number[] };
+type LoadMsg = { type: 'result'; result: LoadResult };
+
+// ---- requests ---------------------------------------------------------------------------------
+
+const DIGEST = 'sha256:9b2b3b0d2a1f8f7b9c3e4d5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8';
+
+function container(name: string, image: string, compliant: boolean): Record<string, unknown> {
+  return {
+    name,
+    image,
+    imagePullPolicy: 'IfNotPresent',
+    ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+    env: [
+      { name: 'LOG_LEVEL', value: 'info' },
+      { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+    ],
+    resources: compliant ? { limits: { cpu: '500m', memory: '256Mi' }, requests: { cpu: '100m', memory: '128Mi' } } : {},
+    livenessProbe: { httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' }, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+    readinessProbe: { httpGet: { path: '/ready', port: 'http', scheme: 'HTTP' }, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+    volumeMounts: [{ name: 'config', mountPath: '/etc/app', readOnly: true }, { name: 'kube-api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }],
+    terminationMessagePath: '/dev/termination-log',
+    terminationMessagePolicy: 'File',
+    securityContext: compliant
+      ? { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, readOnlyRootFilesystem: true, seccompProfile: { type: 'RuntimeDefault' } }
+      : { allowPrivilegeEscalation: true, capabilities: { add: ['NET_ADMIN'] }, runAsUser: 0 },
+  };
+}
+
+function podSpec(compliant: boolean): Record<string, unknown> {
+  return {
+    volumes: [
+      { name: 'config', configMap: { name: 'payments-api', defaultMode: 420 } },
+      { name: 'kube-api-access', projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }, { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] } },
+    ],
+    containers: [
+      container('api', compliant ? `registry.payments.example.com/payments/api@${DIGEST}` : 'docker.io/library/nginx:latest', compliant),
+      container('envoy', `registry.payments.example.com/mesh/envoy@${DIGEST}`, true),
+    ],
+    restartPolicy: 'Always',
+    terminationGracePeriodSeconds: 30,
+    dnsPolicy: 'ClusterFirst',
+    serviceAccountName: 'payments-api',
+    serviceAccount: 'payments-api',
+    securityContext: { runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+    schedulerName: 'default-scheduler',
+    tolerations: [
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    ],
+    priority: 0,
+    enableServiceLinks: true,
+    preemptionPolicy: 'PreemptLowerPriority',
+  };
+}
+
+const LABELS = { app: 'payments-api', owner: 'payments', team: 'payments', version: 'v1.14.2', environment: 'production' };
+
+function review(kind: 'Pod' | 'Deployment', compliant: boolean): string {
+  const metadata = { name: 'payments-api-7d9f8c6b5-x2x7q', generateName: 'payments-api-7d9f8c6b5-', namespace: 'payments', labels: LABELS, creationTimestamp: null };
+  const object =
+    kind === 'Pod'
+      ? { kind: 'Pod', apiVersion: 'v1', metadata, spec: podSpec(compliant), status: {} }
+      : {
+          kind: 'Deployment',
+          apiVersion: 'apps/v1',
+          metadata: { name: 'payments-api', namespace: 'payments', labels: LABELS, generation: 1, creationTimestamp: null },
+          spec: {
+            replicas: 3,
+            selector: { matchLabels: { app: 'payments-api' } },
+            template: { metadata: { labels: LABELS, creationTimestamp: null }, spec: podSpec(compliant) },
+            strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } },
+            revisionHistoryLimit: 10,
+            progressDeadlineSeconds: 600,
+          },
+          status: {},
+        };
+  const gvk = kind === 'Pod' ? { group: '', version: 'v1', kind } : { group: 'apps', version: 'v1', kind };
+  const gvr = kind === 'Pod' ? { group: '', version: 'v1', resource: 'pods' } : { group: 'apps', version: 'v1', resource: 'deployments' };
+  return JSON.stringify({
+    kind: 'AdmissionReview',
+    apiVersion: 'admission.k8s.io/v1',
+    request: {
+      uid: randomUUID(),
+      kind: gvk,
+      resource: gvr,
+      requestKind: gvk,
+      requestResource: gvr,
+      name: (object.metadata as { name: string }).name,
+      namespace: 'payments',
+      operation: 'CREATE',
+      userInfo: { username: 'system:serviceaccount:kube-system:replicaset-controller', uid: randomUUID(), groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] },
+      object,
+      oldObject: null,
+      dryRun: false,
+      options: { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1' },
+    },
+  });
+}
+
+/** The reference bundle minus signature policies (and webhook entries left with none). */
+function benchBundle(): Bundle {
+  const path = join(ROOT, 'dist/portcullis-bundle.json');
+  const bundle = validateBundle(JSON.parse(readFileSync(path, 'utf8'))).bundle;
+  const policies = bundle.policies.filter((p) => !p.rules.some((r) => r.type === 'verifyImages'));
+  const kept = new Set(policies.map((p) => p.name));
+  const webhooks = bundle.webhooks
+    .map((w) => ({ ...w, policies: w.policies.filter((n) => kept.has(n)) }))
+    .filter((w) => w.policies.length > 0);
+  return validateBundle({ ...bundle, policies, webhooks }).bundle;
+}
+
+function requestSet(bundle: Bundle): { path: string; body: string }[] {
+  const mutate = bundle.webhooks.find((w) => w.type === 'mutating')!.path;
+  const validate = [...bundle.webhooks].filter((w) => w.type === 'validating').sort((a, b) => b.policies.length - a.policies.length)[0].path;
+  const out: { path: string; body: string }[] = [];
+  for (const kind of ['Pod', 'Deployment'] as const) {
+    for (const compliant of [true, true, true, false]) {
+      out.push({ path: validate, body: review(kind, compliant) });
+      out.push({ path: mutate, body: review(kind, compliant) });
+    }
+  }
+  return out;
+}
+
+// ---- roles ------------------------------------------------------------------------------------
+
+function send(msg: ServerMsg | LoadMsg): Promise<void> {
+  return new Promise((resolve) => process.send!(msg, undefined, {}, () => resolve()));
+}
+
+function reportStatsOnRequest(): void {
+  const cpu0 = process.cpuUsage();
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'stats') {
+      const c = process.cpuUsage(cpu0);
+      void send({ type: 'stats', rss: process.memoryUsage().rss, cpuUs: c.user + c.system });
+    }
+  });
+}
+
+async function runPortcullis(dir: string): Promise<void> {
+  const devNull = new Writable({ write: (_c, _e, cb) => cb() });
+  const server = new PortcullisServer({
+    bundlePath: join(dir, 'bundle.json'),
+    tlsCertPath: join(dir, 'tls.crt'),
+    tlsKeyPath: join(dir, 'tls.key'),
+    // Production logging (info, one JSON line per review), serialized and then discarded.
+    logger: { level: 'info', stream: devNull },
+    watch: false,
+  });
+  const { port } = await server.listen(0, '127.0.0.1');
+  reportStatsOnRequest();
+  await send({ type: 'listening', port });
+}
+
+function runBare(dir: string): void {
+  const server = createHttpsServer({ cert: readFileSync(join(dir, 'tls.crt')), key: readFileSync(join(dir, 'tls.key')), keepAliveTimeout: 65_000 }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const review = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { request: { uid: string } };
+      const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: true } });
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    reportStatsOnRequest();
+    void send({ type: 'listening', port: (server.address() as { port: number }).port });
+  });
+}
+
+/** One keep-alive TLS connection that sends pre-encoded requests and parses responses minimally. */
+class Connection {
+  private buf: Buffer = Buffer.alloc(0);
+  private done: ((ok: boolean) => void) | undefined;
+  busy = false;
+
+  private constructor(private readonly socket: TLSSocket) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.finish(false));
+  }
+
+  static open(port: number, ca: Buffer): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const s = connect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => resolve(new Connection(s)));
+      s.setNoDelay(true);
+      s.once('error', reject);
+    });
+  }
+
+  send(request: Buffer, done: (ok: boolean) => void): void {
+    this.busy = true;
+    this.done = done;
+    this.socket.write(request);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    const end = this.buf.indexOf('\r\n\r\n');
+    if (end === -1) return;
+    const head = this.buf.subarray(0, end).toString('latin1');
+    const m = /content-length: *(\d+)/i.exec(head);
+    const length = m === null ? 0 : Number(m[1]);
+    if (this.buf.length < end + 4 + length) return;
+    const body = this.buf.subarray(end + 4, end + 4 + length).toString('utf8');
+    this.buf = this.buf.subarray(end + 4 + length);
+    this.finish(head.startsWith('HTTP/1.1 200') && body.includes('"allowed"'));
+  }
+
+  private finish(ok: boolean): void {
+    const d = this.done;
+    this.done = undefined;
+    this.busy = false;
+    d?.(ok);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+async function runLoad(port: number, dir: string, mode: 'max' | 'rate', durationMs: number): Promise<void> {
+  const ca = readFileSync(join(dir, 'ca.crt'));
+  const set = (JSON.parse(readFileSync(join(dir, 'requests.json'), 'utf8')) as { path: string; body: string }[]).map(({ path, body }) =>
+    Buffer.from(`POST ${path}?timeout=10s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nAccept: application/json, */*\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`),
+  );
+  const conns = await Promise.all(Array.from({ length: CONNECTIONS }, () => Connection.open(port, ca)));
+  const result: LoadResult = { sent: 0, ok: 0, failed: 0, seconds: durationMs / 1000, latenciesMs: [] };
+  let next = 0;
+  const t0 = performance.now();
+  const stopAt = t0 + durationMs;
+  await new Promise<void>((finished) => {
+    let inflight = 0;
+    const complete = (start: number) => (ok: boolean) => {
+      inflight -= 1;
+      if (ok) result.ok += 1;
+      else result.failed += 1;
+      result.latenciesMs.push(performance.now() - start);
+      if (mode === 'max') pump();
+      if (performance.now() >= stopAt && inflight === 0) finished();
+    };
+    const fire = (conn: Connection, scheduled: number): void => {
+      inflight += 1;
+      result.sent += 1;
+      conn.send(set[next++ % set.length], complete(scheduled));
+    };
+    const pump = (): void => {
+      if (performance.now() >= stopAt) return;
+      for (const c of conns) if (!c.busy) fire(c, performance.now());
+    };
+    if (mode === 'max') {
+      pump();
+      return;
+    }
+    // Open loop: request i is due at t0 + i/RATE; late requests queue and their wait counts.
+    const queue: number[] = [];
+    let due = 0;
+    const tick = (): void => {
+      const now = performance.now();
+      while (t0 + (due * 1000) / RATE <= Math.min(now, stopAt)) queue.push(t0 + (due++ * 1000) / RATE);
+      for (const c of conns) {
+        if (queue.length === 0) break;
+        if (!c.busy) fire(c, queue.shift()!);
+      }
+      if (now < stopAt || queue.length > 0) setImmediate(tick);
+      else if (inflight === 0) finished();
+    };
+    tick();
+  });
+  result.seconds = (performance.now() - t0) / 1000;
+  for (const c of conns) c.close();
+  await send({ type: 'result', result });
+}
+
+// ---- orchestration ----------------------------------------------------------------------------
+
+function child(args: string[]): ChildProcess {
+  // tsx's CommonJS hook compiles in-thread (the ESM loader would add a hooks worker thread and its
+  // heap to the RSS we measure; production runs compiled JavaScript without either).
+  return spawn(process.execPath, ['--require', 'tsx/cjs', __filename, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], cwd: ROOT });
+}
+
+function next<T>(p: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMsg = (m: { type: string }): void => {
+      if (m.type === type) {
+        p.off('message', onMsg);
+        resolve(m as T);
+      }
+    };
+    p.on('message', onMsg);
+    p.once('exit', (code) => reject(new Error(`child exited (${code}) before "${type}"`)));
+  });
+}
+
+interface Measured {
+  name: string;
+  maxRps: number;
+  perCoreRps: number;
+  maxP50: number;
+  maxP99: number;
+  rateP50: number;
+  rateP99: number;
+  rateAchieved: number;
+  failed: number;
+  rssMiB: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function measure(name: string, role: string, dir: string): Promise<Measured> {
+  const server = child([role, dir]);
+  const { port } = await next<{ port: number }>(server, 'listening');
+  let maxRss = 0;
+  const sampler = setInterval(() => {
+    server.send({ type: 'stats' });
+  }, 200);
+  server.on('message', (m: ServerMsg) => {
+    if (m.type === 'stats') maxRss = Math.max(maxRss, m.rss);
+  });
+  const load = async (mode: 'max' | 'rate', ms: number): Promise<LoadResult> => {
+    const c = child(['load', String(port), dir, mode, String(ms)]);
+    const exited = new Promise((res) => c.once('exit', res));
+    const r = (await next<LoadMsg>(c, 'result')).result;
+    await exited;
+    return r;
+  };
+  const cpuAt = async (): Promise<number> => {
+    server.send({ type: 'stats' });
+    return (await next<{ cpuUs: number }>(server, 'stats')).cpuUs;
+  };
+  await load('max', WARMUP_MS);
+  const cpu0 = await cpuAt();
+  const max = await load('max', MAX_MS);
+  const cpu1 = await cpuAt();
+  const rate = await load('rate', RATE_MS);
+  clearInterval(sampler);
+  server.kill('SIGKILL');
+  const maxSorted = [...max.latenciesMs].sort((a, b) => a - b);
+  const rateSorted = [...rate.latenciesMs].sort((a, b) => a - b);
+  const cpuSeconds = (cpu1 - cpu0) / 1e6;
+  return {
+    name,
+    maxRps: max.ok / max.seconds,
+    perCoreRps: max.ok / Math.max(cpuSeconds, 1e-9),
+    maxP50: percentile(maxSorted, 50),
+    maxP99: percentile(maxSorted, 99),
+    rateP50: percentile(rateSorted, 50),
+    rateP99: percentile(rateSorted, 99),
+    rateAchieved: rate.ok / rate.seconds,
+    failed: max.failed + rate.failed,
+    rssMiB: maxRss / 1024 / 1024,
+  };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+  try {
+    const pki = createTestPki();
+    writeFileSync(join(dir, 'ca.crt'), pki.ca.cert);
+    writeFileSync(join(dir, 'tls.crt'), pki.serving.cert);
+    writeFileSync(join(dir, 'tls.key'), pki.serving.key);
+    pki.cleanup();
+    const bundle = benchBundle();
+    writeFileSync(join(dir, 'bundle.json'), canonicalJson(bundle));
+    const requests = requestSet(bundle);
+    writeFileSync(join(dir, 'requests.json'), JSON.stringify(requests));
+    const avgBytes = Math.round(requests.reduce((n, r) => n + r.body.length, 0) / requests.length);
+    process.stdout.write(
+      `server bench: ${bundle.policies.length} policies (${bundle.policies.map((p) => p.name).join(', ')}), ` +
+        `paths ${[...new Set(requests.map((r) => r.path))].join(' + ')}, Pod+Deployment reviews (avg ${avgBytes} B, 1 in 4 violating), ` +
+        `${CONNECTIONS} keep-alive TLS connections, max ${MAX_MS / 1000}s then ${RATE} req/s for ${RATE_MS / 1000}s\n`,
+    );
+    const load0 = loadavg()[0];
+    const bare = await measure('bare node:https', 'bare', dir);
+    const portcullis = await measure('portcullis', 'portcullis', dir);
+    const load1 = loadavg()[0];
+    const fmt = (n: number, d = 0): string => n.toFixed(d);
+    const rows = [bare, portcullis].map(
+      (m) =>
+        `${m.name.padEnd(16)} ${fmt(m.maxRps).padStart(7)} req/s  ${fmt(m.perCoreRps).padStart(7)} /core-s  ` +
+        `max-load p50 ${fmt(m.maxP50, 2)} p99 ${fmt(m.maxP99, 2)} ms   @${RATE}/s (got ${fmt(m.rateAchieved)}) p50 ${fmt(m.rateP50, 2)} p99 ${fmt(m.rateP99, 2)} ms   ` +
+        `RSS ${fmt(m.rssMiB, 1)} MiB  failed ${m.failed}`,
+    );
+    process.stdout.write(`${rows.join('\n')}\n`);
+    const ratio = portcullis.maxRps / bare.maxRps;
+    const checks: [string, boolean][] = [
+      [`>= 3000 reviews/s per core (${fmt(portcullis.perCoreRps)})`, portcullis.perCoreRps >= 3000],
+      [`p99 <= 5 ms at ${RATE} req/s (${fmt(portcullis.rateP99, 2)} ms)`, portcullis.rateP99 <= 5],
+      [`>= 60% of bare throughput (${fmt(ratio * 100, 1)}%)`, ratio >= 0.6],
+      [`RSS <= 128 MiB (${fmt(portcullis.rssMiB, 1)} MiB)`, portcullis.rssMiB <= 128],
+      ['no failed request', portcullis.failed === 0 && bare.failed === 0],
+    ];
+    for (const [what, ok] of checks) process.stdout.write(`  ${ok ? 'PASS' : 'MISS'} ${what}\n`);
+    // Other work on the machine skews every figure: say so next to them.
+    process.stdout.write(`  load average (1 min) before/after: ${load0.toFixed(2)} / ${load1.toFixed(2)} on this machine\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const [role, ...rest] = process.argv.slice(2);
+if (role === 'portcullis') void runPortcullis(rest[0]);
+else if (role === 'bare') runBare(rest[0]);
+else if (role === 'load') void runLoad(Number(rest[0]), rest[1], rest[2] as 'max' | 'rate', Number(rest[3])).then(() => process.exit(0));
+else
+  main().catch((err: unknown) => {
+    process.stderr.write(`server bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  });
