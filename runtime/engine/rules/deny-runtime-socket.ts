@@ -7,7 +7,7 @@
  * themselves). `/var/run` is treated as the same directory as `/run` (it is a symlink on every
  * mainstream distribution), whichever spelling the rule or the pod uses. A hostPath that is not an
  * absolute path cannot be checked and is denied. The default socket list (set by the constructs)
- * covers docker, containerd, cri-o and podman under both `/var/run` and `/run` — see
+ * covers docker, cri-dockerd, containerd, cri-o and podman under both `/var/run` and `/run` — see
  * `DEFAULT_RUNTIME_SOCKETS`.
  * Not covered: sockets reached through other volume types (e.g. a `local` PersistentVolume).
  * Finding: control `denyRuntimeSocket`, field `…volumes[i].hostPath.path`, exemptField
@@ -31,6 +31,8 @@ export const DEFAULT_RUNTIME_SOCKETS: readonly string[] = [
   '/run/crio/crio.sock',
   '/var/run/podman/podman.sock',
   '/run/podman/podman.sock',
+  '/var/run/cri-dockerd.sock',
+  '/run/cri-dockerd.sock',
 ];
 
 function listSome(paths: string[]): string {

@@ -161,7 +161,7 @@ describe('denyRuntimeSocket', () => {
     );
     const [all] = await validate(denyRuntimeSocket, socketRule, withHostPath('/var/run'));
     expect(all.message).toBe(
-      'volume "host" hostPath.path=/var/run is not allowed: it exposes the container-runtime sockets /var/run/docker.sock, /run/docker.sock, /var/run/containerd/containerd.sock and 5 more',
+      'volume "host" hostPath.path=/var/run is not allowed: it exposes the container-runtime sockets /var/run/docker.sock, /run/docker.sock, /var/run/containerd/containerd.sock and 7 more',
     );
     const [g] = await validate(denyRuntimeSocket, socketRule, withHostPath('/var/run/docker.sock'));
     expect(g.message).toContain('it is a container-runtime socket');
