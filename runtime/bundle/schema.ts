@@ -77,6 +77,11 @@ export const KeyAttestor = obj({
   publicKey: NonEmpty,
   /** Require a transparency-log (Rekor) entry for this key's signatures. */
   requireTlog: Type.Optional(Type.Boolean()),
+  /**
+   * With `requireTlog`: name of an entry in `bundle.trust.trustedRoots` whose transparency-log keys
+   * verify the entry; absent = the Sigstore public-good root.
+   */
+  trustedRoot: Type.Optional(NonEmpty),
 });
 export const IdentityMatcher = obj({
   /** Exact match unless `regex` is set; regexes are anchored (`^(?:…)$`) by the verifier. */
