@@ -1,4 +1,6 @@
+import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { DenyRuntimeSocketRule, HostNamespacesRule, HostPathsRule } from '../../../runtime/bundle';
 import { exposesPath, isPathWithin, normalizeHostPath } from '../../../runtime/engine/host-path';
 import { DEFAULT_RUNTIME_SOCKETS, denyRuntimeSocket } from '../../../runtime/engine/rules/deny-runtime-socket';
@@ -203,5 +205,31 @@ describe('hostNamespaces', () => {
     const object = cronJob({ hostNetwork: true, containers: [] });
     const findings = await validate(hostNamespaces, { ...nsRule, target: targetFor('CronJob') }, object);
     expect(findings.map((f) => f.field)).toEqual(['spec.jobTemplate.spec.template.spec.hostNetwork']);
+  });
+});
+
+describe('host path properties', () => {
+  const segment = fc.constantFrom('var', 'log', 'run', 'docker.sock', '..', '.', '', 'pods', '...', 'ü');
+  const absolute = fc.array(segment, { maxLength: 12 }).map((s) => `/${s.join('/')}`);
+
+  it('normalizeHostPath agrees with path.posix.normalize (minus the trailing slash)', () => {
+    fc.assert(
+      fc.property(absolute, (p) => {
+        const expected = posix.normalize(p).replace(/(.)\/$/, '$1');
+        expect(normalizeHostPath(p)).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('a path that normalizes outside /var/log is never admitted by a /var/log allow-list', async () => {
+    await fc.assert(
+      fc.asyncProperty(absolute, async (p) => {
+        const findings = await validate(hostPaths, hostPathRule, withHostPath(p));
+        const inside = isPathWithin(posix.normalize(p).replace(/(.)\/$/, '$1'), '/var/log');
+        expect(findings.length === 0).toBe(inside);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { AllowedRegistriesRule, DisallowLatestTagRule, RequireDigestRule } from '../../../runtime/bundle';
 import { allowedRegistries } from '../../../runtime/engine/rules/allowed-registries';
 import { disallowLatestTag } from '../../../runtime/engine/rules/disallow-latest-tag';
@@ -120,5 +121,26 @@ describe('disallowLatestTag', () => {
   it('reports each offending container separately', async () => {
     const findings = await validate(disallowLatestTag, latest, images('a', 'b:1', 'c:latest'));
     expect(findings.map((f) => f.container?.name)).toEqual(['c0', 'c2']);
+  });
+});
+
+describe('allowedRegistries properties', () => {
+  const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?$/);
+  const host = fc.tuple(fc.array(label, { minLength: 2, maxLength: 4 }), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined })).map(
+    ([labels, port]) => `${labels.join('.')}${port === undefined ? '' : `:${port}`}`,
+  );
+  const repo = fc.array(fc.stringMatching(/^[a-z0-9]{1,6}$/), { minLength: 1, maxLength: 4 }).map((s) => s.join('/'));
+
+  it('an image on any other host never passes a registry.example.com/** rule', async () => {
+    const rule: AllowedRegistriesRule = { ...registries, allowed: ['registry.example.com/**'] };
+    await fc.assert(
+      fc.asyncProperty(host, repo, fc.boolean(), async (h, r, upper) => {
+        fc.pre(h !== 'registry.example.com');
+        const image = `${upper ? h.toUpperCase() : h}/${r}:1`;
+        expect(await validate(allowedRegistries, rule, images(image))).toHaveLength(1);
+        expect(await validate(allowedRegistries, rule, images(`registry.example.com/${r}:1`))).toEqual([]);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
