@@ -5,7 +5,7 @@
  */
 import { Construct } from 'constructs';
 import { isPssControl, PSS_CONTROLS, type Exemption as BundleExemption, type LabelSelector, type PssControl, type RuleType } from '../runtime/bundle';
-import { appContext } from './app-context';
+import { appContext, neverEvaluatedNamespaces } from './app-context';
 import { Policy } from './policy';
 import { globProblems } from './rules/image-references';
 import { checkSelector, unsatisfiableReason } from './selectors';
@@ -174,8 +174,10 @@ export class Exemption extends Construct {
     if (!scoped) {
       out.push('applies to every workload in the cluster. Fix: narrow it with namespaces, namespaceSelector, objectSelector or per-control images.');
     }
+    const never = neverEvaluatedNamespaces(appContext(this));
     for (const ns of p.namespaces ?? []) {
       if (!NAME.test(ns)) out.push(`namespace "${ns}" is not a valid namespace name. Fix: use a lowercase DNS label.`);
+      if (never.includes(ns)) out.push(`namespace "${ns}" is never evaluated by admission, so exempting it does nothing. Fix: remove it.`);
     }
     for (const [what, sel] of [
       ['namespaceSelector', p.namespaceSelector],

@@ -267,6 +267,8 @@ describe('synth-time validation', () => {
     expectProblem(app, 'pod-security/pod-level-images', /concerns the whole pod, so images cannot narrow it/);
     expectProblem(app, 'pod-security/half-field', /sets field without values/);
     expectProblem(app, 'pod-security/no-owner', /owner is empty/);
+    new Exemption(p, 'system-ns', { owner: 'o', reason: 'r', namespaces: ['kube-system'], allControls: true });
+    expectProblem(app, 'pod-security/system-ns', /namespace "kube-system" is never evaluated by admission/);
   });
 
   it('rejects an exemption that belongs to no policy', () => {
