@@ -18,7 +18,7 @@ import {
 import { encodeDecision, engineFailure, unevaluatedResponse, type EncodedDecision } from './admission-response';
 import { webhookServes, type BundleStore, type WebhookBinding } from './bundle-state';
 import type { ServerMetrics } from './metrics';
-import { objectShapeProblem } from './object-shape';
+import { objectShapeProblem, targetForKind } from './object-shape';
 
 export interface AdmissionRoutesOptions {
   store: BundleStore;
@@ -118,7 +118,9 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
       encoded = encodeDecision(review.uid, webhook, decision);
     }
     const seconds = (performance.now() - started) / 1000;
-    metrics.request(webhook.path, review.operation, review.kind.kind, encoded.outcome, seconds);
+    // The kind label is bounded to the kinds Portcullis knows: a caller cannot mint label values.
+    const kindLabel = targetForKind(review.kind.group, review.kind.kind) === undefined ? 'other' : review.kind.kind;
+    metrics.request(webhook.path, review.operation, kindLabel, encoded.outcome, seconds);
     if (decision !== undefined && review.dryRun !== true) metrics.results(decision.results);
     request.log.info(
       {

@@ -28,6 +28,10 @@ export class ServerMetrics implements SignatureCacheMetrics {
   private readonly tlsReloads: Counter<'result'>;
   private readonly cacheHits: Counter;
   private readonly cacheMisses: Counter;
+  /** Bound label children, so the hot path does not hash label sets on every increment. */
+  private readonly resultChildren = new Map<string, { inc(): void }>();
+  private readonly requestChildren = new Map<string, { inc(): void }>();
+  private readonly durationChildren = new Map<string, { observe(v: number): void }>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -88,12 +92,31 @@ export class ServerMetrics implements SignatureCacheMetrics {
   }
 
   request(webhook: string, operation: string, kind: string, decision: string, seconds: number): void {
-    this.requests.inc({ webhook, operation, kind, decision });
-    this.duration.observe({ webhook }, seconds);
+    const key = `${webhook}\0${operation}\0${kind}\0${decision}`;
+    let child = this.requestChildren.get(key);
+    if (child === undefined) {
+      child = this.requests.labels({ webhook, operation, kind, decision });
+      this.requestChildren.set(key, child);
+    }
+    child.inc();
+    let histogram = this.durationChildren.get(webhook);
+    if (histogram === undefined) {
+      histogram = this.duration.labels({ webhook });
+      this.durationChildren.set(webhook, histogram);
+    }
+    histogram.observe(seconds);
   }
 
   results(results: readonly RuleResult[]): void {
-    for (const r of results) this.policyResults.inc({ policy: r.policy, rule: r.rule, result: r.result });
+    for (const r of results) {
+      const key = `${r.policy}\0${r.rule}\0${r.result}`;
+      let child = this.resultChildren.get(key);
+      if (child === undefined) {
+        child = this.policyResults.labels({ policy: r.policy, rule: r.rule, result: r.result });
+        this.resultChildren.set(key, child);
+      }
+      child.inc();
+    }
   }
 
   invalidRequest(reason: string): void {

@@ -227,6 +227,9 @@ describe('metrics and logs', () => {
     expect(m).toMatch(/portcullis_admission_requests_total\{webhook="\/validate\/fail-10s-0",operation="CREATE",kind="Pod",decision="denied"\} [1-9]/);
     expect(m).toMatch(/portcullis_admission_requests_total\{webhook="\/mutate\/fail-10s-0",operation="CREATE",kind="Deployment",decision="allowed"\} [1-9]/);
     expect(m).toMatch(/portcullis_admission_requests_total\{webhook="\/validate\/fail-10s-0",operation="DELETE",kind="Pod",decision="skipped"\} 1/);
+    // Kinds Portcullis does not evaluate share one label value (callers cannot mint label values).
+    expect(m).toMatch(/portcullis_admission_requests_total\{webhook="\/mutate\/fail-10s-0",operation="CREATE",kind="other",decision="skipped"\} 1/);
+    expect(m).not.toContain('kind="ConfigMap"');
     for (const le of ['0.001', '0.002', '0.005', '0.01', '0.025', '0.05', '0.1']) {
       expect(m).toContain(`portcullis_admission_duration_seconds_bucket{le="${le}",webhook="/validate/fail-10s-0"}`);
     }
