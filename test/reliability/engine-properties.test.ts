@@ -57,7 +57,7 @@ describe('engine properties', () => {
   it('damaged objects: evaluate never rejects, answers well-formed and deterministically', async () => {
     await fc.assert(
       fc.asyncProperty(mutatedReview(CI_OPTIONS), async ({ label, review }) => {
-        const request = (review as { request?: unknown }).request;
+        const request = (review as { request?: unknown } | null | undefined)?.request;
         const object = request !== null && typeof request === 'object' ? (request as Record<string, unknown>).object : review;
         const oldObject = request !== null && typeof request === 'object' ? (request as Record<string, unknown>).oldObject : undefined;
         for (const kind of ['Pod', 'Deployment', 'CronJob'] as const) {
@@ -89,7 +89,7 @@ describe('engine properties', () => {
   it('Object.prototype is never polluted by evaluation', async () => {
     await fc.assert(
       fc.asyncProperty(mutatedReview(CI_OPTIONS), async ({ review }) => {
-        const request = (review as { request?: Record<string, unknown> }).request;
+        const request = (review as { request?: Record<string, unknown> } | null | undefined)?.request;
         const input: AdmissionInput = {
           uid: 'u',
           kind: { group: '', version: 'v1', kind: 'Pod' },

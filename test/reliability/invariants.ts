@@ -1,9 +1,42 @@
 /**
- * What "a well-formed answer" means, checked the same way by the property tests and `npm run fuzz`:
- * the engine's Decision, and the HTTP answer the API server receives.
+ * What "a well-formed answer" means, checked the same way by the property tests and `npm run fuzz`
+ * (which runs outside vitest, so these throw plain errors): the engine's Decision, and the HTTP
+ * answer the API server receives.
  */
-import { expect } from 'vitest';
+import { isDeepStrictEqual } from 'node:util';
 import type { Decision } from '../../runtime/engine/types';
+
+export class InvariantError extends Error {
+  override name = 'InvariantError';
+}
+
+function must(ok: boolean, what: string, label: string): void {
+  if (!ok) throw new InvariantError(label === '' ? what : `${label}: ${what}`);
+}
+
+/** A small stand-in for expect(actual).toBe/toEqual/toContain that works outside vitest too. */
+function expect(actual: unknown, label = '') {
+  const show = (v: unknown): string => {
+    const s = JSON.stringify(v) ?? String(v);
+    return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+  };
+  return {
+    toBe: (expected: unknown) => must(Object.is(actual, expected), `expected ${show(expected)}, got ${show(actual)}`, label),
+    toEqual: (expected: unknown) => must(isDeepStrictEqual(actual, expected), `expected ${show(expected)}, got ${show(actual)}`, label),
+    toContain: (item: unknown) => must(Array.isArray(actual) && actual.includes(item), `expected ${show(actual)} to contain ${show(item)}`, label),
+    toBeGreaterThan: (n: number) => must(typeof actual === 'number' && actual > n, `expected ${show(actual)} > ${n}`, label),
+    not: {
+      toThrow: () => {
+        if (typeof actual !== 'function') throw new InvariantError('not.toThrow needs a function');
+        try {
+          (actual as () => unknown)();
+        } catch (err) {
+          must(false, `threw ${(err as Error).message}`, label);
+        }
+      },
+    },
+  };
+}
 
 export function assertWellFormedDecision(d: Decision, label = ''): void {
   expect(typeof d.allowed, label).toBe('boolean');
@@ -37,7 +70,7 @@ export const ACCEPTABLE_STATUS = [200, 400, 404, 413, 415] as const;
 
 /** Parse and check one HTTP answer; throws (fails the property) when it is malformed. */
 export function checkAnswer(a: HttpAnswer, sentUid: unknown, label = ''): ParsedAnswer {
-  expect(ACCEPTABLE_STATUS as readonly number[], `${label}: status ${a.status} ${a.body.slice(0, 300)}`).toContain(a.status);
+  expect(ACCEPTABLE_STATUS, `${label}: status ${a.status} ${a.body.slice(0, 300)}`).toContain(a.status);
   const json = JSON.parse(a.body) as Record<string, unknown>;
   if (a.status !== 200) {
     expect(typeof json.message, label).toBe('string');
