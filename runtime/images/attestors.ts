@@ -4,8 +4,8 @@
  * verifies under it:
  *
  * - key: the payload names the digest; the signature verifies with the PEM key (node:crypto); with
- *   `requireTlog`, the Rekor SET (legacy annotation or bundle entry) verifies against the
- *   public-good transparency log keys (through @sigstore/verify).
+ *   `requireTlog`, the Rekor SET (legacy annotation or bundle entry) verifies against the log keys
+ *   of the attestor's `trustedRoot` (default: public-good), through @sigstore/verify.
  * - keyless: through @sigstore/verify — the certificate chains to the trusted root's CAs and was
  *   valid at the transparency log's integrated time, the SET / inclusion proof verifies, SCTs
  *   (`ctlogThreshold`), the signature verifies — then the identity is matched here, exactly or by
@@ -83,7 +83,7 @@ function verifyKey(attestor: KeyAttestor, c: SignatureCandidate, digest: string,
     if (!verifyWithKey(key, c.payload, Buffer.from(c.signature, 'base64'))) return 'signature does not verify with the key';
     if (attestor.requireTlog) {
       if (!c.rekorBundle) return 'no transparency-log entry (requireTlog)';
-      return sigstoreCheck(() => legacyToSignedEntity(c, 'key'), keyMaterial(ctx, key), { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 1 });
+      return sigstoreCheck(() => legacyToSignedEntity(c, 'key'), keyMaterial(ctx, attestor, key), { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 1 });
     }
     return undefined;
   }
@@ -91,7 +91,9 @@ function verifyKey(attestor: KeyAttestor, c: SignatureCandidate, digest: string,
   if (typeof bundle === 'string') return bundle;
   if (bundle.verificationMaterial.content.$case !== 'publicKey') return 'bundle is signed by a certificate, not a key';
   const tlog = attestor.requireTlog ? 1 : 0;
-  const problem = sigstoreCheck(() => toSignedEntity(bundle), keyMaterial(ctx, key), {
+  // Without requireTlog, log entries are not evaluated (they may come from a log this root lacks).
+  const checked: Bundle = tlog === 1 ? bundle : { ...bundle, verificationMaterial: { ...bundle.verificationMaterial, tlogEntries: [] } };
+  const problem = sigstoreCheck(() => toSignedEntity(checked), keyMaterial(ctx, attestor, key), {
     tlogThreshold: tlog,
     ctlogThreshold: 0,
     timestampThreshold: tlog,
@@ -137,8 +139,8 @@ function verifyKeyless(attestor: KeylessAttestor, c: SignatureCandidate, digest:
   return covers();
 }
 
-function keyMaterial(ctx: AttestorContext, key: ParsedKey): TrustMaterial {
-  return ctx.roots.materialWithKey(undefined, () => ({ publicKey: key.key, validFor: () => true }));
+function keyMaterial(ctx: AttestorContext, attestor: KeyAttestor, key: ParsedKey): TrustMaterial {
+  return ctx.roots.materialWithKey(attestor.trustedRoot, attestor.publicKey, key.key);
 }
 
 function sigstoreCheck(entity: () => SignedEntity, material: TrustMaterial, options: VerifierOptions): string | undefined {

@@ -73,7 +73,7 @@ export function createImageVerifier(options: ImageVerifierOptions = {}): Closabl
     let h = ruleHashes.get(rule);
     if (!h) {
       const rootNames = new Set<string>();
-      for (const set of rule.attestors) for (const e of set.entries) if (e.type === 'keyless' && e.trustedRoot) rootNames.add(e.trustedRoot);
+      for (const set of rule.attestors) for (const e of set.entries) if (e.trustedRoot) rootNames.add(e.trustedRoot);
       const usedRoots = [...rootNames].sort().map((n) => [n, options.trustedRoots?.[n] ?? null]);
       h = createHash('sha256').update(canonicalJson({ attestors: rule.attestors, roots: usedRoots })).digest('hex');
       ruleHashes.set(rule, h);
@@ -118,23 +118,26 @@ export function createImageVerifier(options: ImageVerifierOptions = {}): Closabl
   async function verify(image: string, rule: VerifyImagesRule, signal?: AbortSignal): Promise<ImageVerdict> {
     const ref = parseImageReference(image);
     // Refuse unconfigured registries before anything else (no network I/O).
-    pool.endpointFor(ref.registry, rule.registries);
-    const digest = ref.digest ?? (await resolveDigest(image, rule, signal));
-    const key = `${ref.registry}/${ref.repository}@${digest}|${ruleHash(rule)}`;
-    const hit = cache.get(key);
-    if (hit) {
-      options.metrics?.cacheHit();
-      return { ...hit, image };
-    }
-    options.metrics?.cacheMiss();
-    const shared = cache.coalesce(key, async () => {
-      const verdict = await check(ref, digest, rule, image);
-      const ttl = verdict.verified ? rule.cacheTtlSeconds : rule.negativeCacheTtlSeconds;
-      cache.set(key, verdict, ttl * 1000);
-      return verdict;
+    const client = clientFor(ref, rule);
+    // One deadline for the whole call: resolving the tag and waiting for the (shared) check.
+    return withDeadline(rule, signal, async (deadline) => {
+      const digest = ref.digest ?? (await client.resolve(ref.repository, ref.tag ?? 'latest', deadline));
+      const key = `${ref.registry}/${ref.repository}@${digest}|${ruleHash(rule)}`;
+      const hit = cache.get(key);
+      if (hit) {
+        options.metrics?.cacheHit();
+        return { ...hit, image };
+      }
+      options.metrics?.cacheMiss();
+      const shared = cache.coalesce(key, async () => {
+        const verdict = await check(ref, digest, rule, image);
+        const ttl = verdict.verified ? rule.cacheTtlSeconds : rule.negativeCacheTtlSeconds;
+        cache.set(key, verdict, ttl * 1000);
+        return verdict;
+      });
+      const verdict = await raceSignal(shared, deadline.signal);
+      return { ...verdict, image };
     });
-    const verdict = await raceSignal(shared, signal);
-    return { ...verdict, image };
   }
 
   return {

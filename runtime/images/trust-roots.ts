@@ -3,6 +3,7 @@
  * or the public-good root that ships inside @sigstore/tuf (its `seeds.json`), never fetched
  * online. Parsed once per name and turned into @sigstore/verify trust material.
  */
+import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toTrustMaterial, type KeyFinderFunc, type TrustMaterial } from '@sigstore/verify';
@@ -30,6 +31,7 @@ export function publicGoodTrustedRoot(): TrustedRoot {
 export class TrustRoots {
   private readonly roots = new Map<string, TrustedRoot>();
   private readonly materials = new Map<string, TrustMaterial>();
+  private readonly keyMaterials = new Map<string, TrustMaterial>();
 
   constructor(private readonly configured: Readonly<Record<string, unknown>> = {}) {}
 
@@ -64,8 +66,19 @@ export class TrustRoots {
     return material;
   }
 
-  /** Trust material whose public-key lookup answers with one attestor key (key + tlog checks). */
-  materialWithKey(name: string | undefined, keys: KeyFinderFunc): TrustMaterial {
-    return toTrustMaterial(this.root(name), keys);
+  /**
+   * Trust material whose public-key lookup answers with one attestor key (key + tlog checks),
+   * cached per (root, key).
+   */
+  materialWithKey(name: string | undefined, keyPem: string, key: KeyObject): TrustMaterial {
+    const cacheKey = `${name ?? PUBLIC_GOOD}|${keyPem}`;
+    let material = this.keyMaterials.get(cacheKey);
+    if (!material) {
+      const finder: KeyFinderFunc = () => ({ publicKey: key, validFor: () => true });
+      material = toTrustMaterial(this.root(name), finder);
+      if (this.keyMaterials.size > 256) this.keyMaterials.clear();
+      this.keyMaterials.set(cacheKey, material);
+    }
+    return material;
   }
 }

@@ -385,38 +385,50 @@ function pae(payloadType: string, payload: Buffer): Buffer {
 
 /** A keyless Sigstore bundle v0.3 with a DSSE envelope, SET and one-leaf inclusion proof. */
 export function keylessBundleV03(log: TestTransparencyLog, leaf: Leaf, statement: Buffer): Record<string, unknown> {
+  return dsseBundleV03(log, leaf.privateKey, leaf.certPem, { certificate: { rawBytes: new X509Certificate(leaf.certPem).raw.toString('base64') } }, statement);
+}
+
+/** A key-based Sigstore bundle v0.3 (public-key hint), with a log entry unless `log` is undefined. */
+export function keyBundleV03(log: TestTransparencyLog | undefined, privateKey: KeyObject, publicKeyPem: string, statement: Buffer): Record<string, unknown> {
+  return dsseBundleV03(log, privateKey, publicKeyPem, { publicKey: { hint: 'test-key' } }, statement);
+}
+
+function dsseBundleV03(
+  log: TestTransparencyLog | undefined,
+  privateKey: KeyObject,
+  verifierPem: string,
+  signer: Record<string, unknown>,
+  statement: Buffer,
+): Record<string, unknown> {
   const payloadType = 'application/vnd.in-toto+json';
-  const sig = sign('sha256', pae(payloadType, statement), leaf.privateKey).toString('base64');
+  const sig = sign('sha256', pae(payloadType, statement), privateKey).toString('base64');
   const envelope = { payload: statement.toString('base64'), payloadType, signatures: [{ sig, keyid: '' }] };
-  const fresh = new TestTransparencyLogView(log);
-  const body = {
-    apiVersion: '0.0.1',
-    kind: 'dsse',
-    spec: {
-      envelopeHash: { algorithm: 'sha256', value: createHash('sha256').update(JSON.stringify(envelope)).digest('hex') },
-      payloadHash: { algorithm: 'sha256', value: createHash('sha256').update(statement).digest('hex') },
-      signatures: [{ signature: sig, verifier: Buffer.from(leaf.certPem).toString('base64') }],
-    },
-  };
-  const integratedTime = Math.floor(Date.now() / 1000);
-  const entry = fresh.entryAtZero(body, integratedTime);
+  const tlogEntries: unknown[] = [];
+  if (log) {
+    const body = {
+      apiVersion: '0.0.1',
+      kind: 'dsse',
+      spec: {
+        envelopeHash: { algorithm: 'sha256', value: createHash('sha256').update(JSON.stringify(envelope)).digest('hex') },
+        payloadHash: { algorithm: 'sha256', value: createHash('sha256').update(statement).digest('hex') },
+        signatures: [{ signature: sig, verifier: Buffer.from(verifierPem).toString('base64') }],
+      },
+    };
+    const integratedTime = Math.floor(Date.now() / 1000);
+    const entry = new TestTransparencyLogView(log).entryAtZero(body, integratedTime);
+    tlogEntries.push({
+      logIndex: '0',
+      logId: { keyId: Buffer.from(log.logIdHex, 'hex').toString('base64') },
+      kindVersion: { kind: 'dsse', version: '0.0.1' },
+      integratedTime: String(integratedTime),
+      inclusionPromise: { signedEntryTimestamp: entry.SignedEntryTimestamp },
+      inclusionProof: log.inclusionProof(entry.Payload.body, 0),
+      canonicalizedBody: entry.Payload.body,
+    });
+  }
   return {
     mediaType: BUNDLE_V03,
-    verificationMaterial: {
-      certificate: { rawBytes: new X509Certificate(leaf.certPem).raw.toString('base64') },
-      tlogEntries: [
-        {
-          logIndex: '0',
-          logId: { keyId: Buffer.from(log.logIdHex, 'hex').toString('base64') },
-          kindVersion: { kind: 'dsse', version: '0.0.1' },
-          integratedTime: String(integratedTime),
-          inclusionPromise: { signedEntryTimestamp: entry.SignedEntryTimestamp },
-          inclusionProof: log.inclusionProof(entry.Payload.body, 0),
-          canonicalizedBody: entry.Payload.body,
-        },
-      ],
-      timestampVerificationData: {},
-    },
+    verificationMaterial: { ...signer, tlogEntries, timestampVerificationData: {} },
     dsseEnvelope: envelope,
   };
 }

@@ -209,7 +209,7 @@ describe('real cosign vectors, verified on the parsed candidates', () => {
 
     it('verifies when its predicate type is accepted (public-good and cosign test roots)', () => {
       expect(verdict(attestor, [candidate], digest, ctx([ATTESTATION_PREDICATE]))).toEqual({ verified: true });
-      expect(verdict({ ...attestor, trustedRoot: 'pgi' } as Attestor, [candidate], digest, ctx([ATTESTATION_PREDICATE]))).toEqual({ verified: true });
+      expect(verdict({ ...attestor, trustedRoot: 'pgi' }, [candidate], digest, ctx([ATTESTATION_PREDICATE]))).toEqual({ verified: true });
     });
     it('an attestation is not an image signature by default', () => {
       const r = verdict(attestor, [candidate], digest);

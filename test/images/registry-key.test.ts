@@ -9,7 +9,13 @@ import { createImageVerifier, RegistryError } from '../../runtime/images';
 import { registryAvailable, registrySkipNotice, startRegistry, type RunningRegistry } from '../helpers/registry';
 import {
   ecKeyPair,
+  inTotoStatement,
+  keyBundleV03,
   keyLegacyLayer,
+  pushBundleReferrer,
+  TestFulcio,
+  TestTransparencyLog,
+  trustedRootJson,
   pushImage,
   pushIndex,
   pushLegacySignatures,
@@ -267,5 +273,66 @@ describe.skipIf(!available)('key-based signatures on a real registry', () => {
     } finally {
       v.close();
     }
+  });
+
+  describe('transparency log and Sigstore bundles with keys', () => {
+    const log = new TestTransparencyLog();
+    const rogueLog = new TestTransparencyLog();
+    let fulcio: TestFulcio;
+    let trustedRoots: Record<string, unknown>;
+    beforeAll(() => {
+      fulcio = new TestFulcio();
+      trustedRoots = { air: trustedRootJson(fulcio, log) };
+    });
+    afterAll(() => fulcio?.dispose());
+
+    const tlogRule = () =>
+      rule([{ entries: [{ type: 'key', name: 'ci', publicKey: signer.publicKeyPem, requireTlog: true, trustedRoot: 'air' }] }]);
+
+    it('key + requireTlog: the SET must verify against the attestor trusted root log', async () => {
+      const v = createImageVerifier({ trustedRoots });
+      try {
+        for (const [what, tlog, expected] of [
+          ['trusted log', log, true],
+          ['rogue log', rogueLog, false],
+          ['no log entry', undefined, false],
+        ] as const) {
+          const repo = randomRepo('tlog');
+          const img = await pushImage(reg.url, repo, 'v1', `${repo}-${what}`);
+          const payload = simpleSigningPayload(`${reg.host}/${repo}`, img.digest);
+          await pushLegacySignatures(reg.url, repo, img.digest, [
+            keyLegacyLayer(signer.privateKey, payload, tlog ? { log: tlog, publicKeyPem: signer.publicKeyPem } : undefined),
+          ]);
+          const verdict = await v.verify(`${reg.host}/${repo}@${img.digest}`, tlogRule());
+          expect(verdict.verified, what).toBe(expected);
+          if (!expected) expect(verdict.reason).toMatch(/transparency-log entry|sigstore verification failed/);
+        }
+      } finally {
+        v.close();
+      }
+    });
+
+    it('key-based Sigstore bundle v0.3 referrers, with and without a log entry', async () => {
+      const v = createImageVerifier({ trustedRoots });
+      try {
+        const repo = randomRepo('kbundle');
+        const logged = await pushImage(reg.url, repo, 'logged', `${repo}-logged`);
+        await pushBundleReferrer(reg.url, repo, logged, keyBundleV03(log, signer.privateKey, signer.publicKeyPem, inTotoStatement(logged.digest, repo)));
+        const bare = await pushImage(reg.url, repo, 'bare', `${repo}-bare`);
+        await pushBundleReferrer(reg.url, repo, bare, keyBundleV03(undefined, signer.privateKey, signer.publicKeyPem, inTotoStatement(bare.digest, repo)));
+        const wrongKey = await pushImage(reg.url, repo, 'wrong', `${repo}-wrong`);
+        await pushBundleReferrer(reg.url, repo, wrongKey, keyBundleV03(undefined, other.privateKey, other.publicKeyPem, inTotoStatement(wrongKey.digest, repo)));
+
+        expect(await v.verify(`${reg.host}/${repo}:logged`, tlogRule())).toMatchObject({ verified: true, digest: logged.digest });
+        expect((await v.verify(`${reg.host}/${repo}:bare`, tlogRule())).verified).toBe(false);
+        expect((await v.verify(`${reg.host}/${repo}:bare`, rule())).verified).toBe(true);
+        expect((await v.verify(`${reg.host}/${repo}:logged`, rule())).verified).toBe(true);
+        const wrong = await v.verify(`${reg.host}/${repo}:wrong`, rule());
+        expect(wrong.verified).toBe(false);
+        expect(wrong.reason).toMatch(/signature verification failed/);
+      } finally {
+        v.close();
+      }
+    });
   });
 });
