@@ -7,9 +7,18 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { POD_TARGET } from '../../runtime/bundle';
+import { CONTROLLER_TARGETS, POD_TARGET, PSS_CONTROLS } from '../../runtime/bundle';
+import { PSS_CHECKS } from '../../runtime/engine/pss/registry';
 import { evaluate } from '../../runtime/engine/evaluate';
-import { admission, ctx, policy } from './fixtures';
+import { admission, ctx, policy, wrap } from './fixtures';
+
+/** The check a fail file is named for, and the restricted checks that replace it. */
+function acceptableControls(file: string): string[] {
+  const prefix = file.replace(/\d+\.yaml$/, '');
+  const id = PSS_CONTROLS.find((c) => c.toLowerCase() === prefix);
+  if (id === undefined) return [];
+  return [id, ...PSS_CHECKS.filter((c) => c.overrides?.includes(id)).map((c) => c.id)];
+}
 
 const ROOT = path.resolve(__dirname, '../../../shared/testdata/pss-upstream');
 
@@ -25,8 +34,11 @@ describe.runIf(existsSync(ROOT))('upstream Pod Security fixtures', () => {
     for (const version of versions(level)) {
       it(`${level} ${version}`, async () => {
         const p = policy({
-          controllers: [],
-          rules: [{ name: 'pss', type: 'podSecurity', level, version, target: POD_TARGET }],
+          controllers: ['Deployment'],
+          rules: [
+            { name: 'pss', type: 'podSecurity', level, version, target: POD_TARGET },
+            { name: 'pss-deploy', autogenFrom: 'pss', type: 'podSecurity', level, version, target: CONTROLLER_TARGETS.Deployment },
+          ],
         });
         const wrong: string[] = [];
         let count = 0;
@@ -40,7 +52,16 @@ describe.runIf(existsSync(ROOT))('upstream Pod Security fixtures', () => {
             const denied = d.violations.length > 0;
             if (denied !== (expect === 'fail')) {
               wrong.push(`${expect}/${file}: ${denied ? d.violations.map((v) => v.control).join(',') : 'no violation'}`);
+            } else if (denied) {
+              // failing for the reason the file is named for (or the restricted check replacing it)
+              const acceptable = acceptableControls(file);
+              if (!d.violations.some((v) => acceptable.includes(v.control))) {
+                wrong.push(`${expect}/${file}: failed for ${d.violations.map((v) => v.control).join(',')}, not ${acceptable.join('|')}`);
+              }
             }
+            // the same pod as a Deployment's template gets the same verdict
+            const wrapped = await evaluate('validate', admission(wrap('Deployment', pod)), [p], ctx);
+            if (wrapped.violations.length > 0 !== denied) wrong.push(`${expect}/${file}: verdict differs inside a Deployment`);
             count += 1;
           }
         }
