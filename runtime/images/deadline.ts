@@ -8,7 +8,7 @@ export interface Deadline {
   /** Epoch ms at which the deadline fires. */
   at: number;
   remaining(): number;
-  /** Clears the timer; always call it (in `finally`). */
+  /** Clears the timer and cancels leftover work; always call it (in `finally`). */
   dispose(): void;
 }
 
@@ -29,6 +29,9 @@ export function createDeadline(ms: number, parent?: AbortSignal, what = 'image c
     dispose: () => {
       clearTimeout(timer);
       parent?.removeEventListener('abort', onParentAbort);
+      // Cancel whatever is still running under this deadline (e.g. the other half of a
+      // Promise.all that already failed): no request outlives the call that started it.
+      if (!controller.signal.aborted) controller.abort(new Error('image check finished'));
     },
   };
 }

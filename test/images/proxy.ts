@@ -7,6 +7,8 @@ import { createServer as createHttpServer, request, type IncomingMessage, type S
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 
 export interface Injected {
+  /** Never answer this request (a hung upstream). */
+  hang?: boolean;
   status: number;
   headers?: Record<string, string>;
   body?: string;
@@ -22,6 +24,8 @@ export interface TestProxy {
   host: string;
   url: string;
   log: LoggedRequest[];
+  /** Hung requests whose connection the client has not closed yet. */
+  readonly openHung: number;
   close(): Promise<void>;
 }
 
@@ -30,9 +34,15 @@ export async function startProxy(
   intercept: (req: IncomingMessage) => Injected | undefined = () => undefined,
 ): Promise<TestProxy> {
   const log: LoggedRequest[] = [];
+  const hung = { open: 0 };
   const server = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
     log.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization });
     const injected = intercept(req);
+    if (injected?.hang) {
+      hung.open += 1;
+      res.on('close', () => (hung.open -= 1));
+      return;
+    }
     if (injected) {
       res.writeHead(injected.status, injected.headers ?? {});
       res.end(injected.body ?? '');
@@ -53,10 +63,10 @@ export async function startProxy(
     });
     req.pipe(upstream);
   });
-  return listen(server, log);
+  return listen(server, log, hung);
 }
 
-function listen(server: Server, log: LoggedRequest[]): Promise<TestProxy> {
+function listen(server: Server, log: LoggedRequest[], hung: { open: number }): Promise<TestProxy> {
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const addr = server.address();
@@ -65,6 +75,9 @@ function listen(server: Server, log: LoggedRequest[]): Promise<TestProxy> {
         host: `127.0.0.1:${port}`,
         url: `http://127.0.0.1:${port}`,
         log,
+        get openHung() {
+          return hung.open;
+        },
         close: () =>
           new Promise<void>((r) => {
             server.closeAllConnections();

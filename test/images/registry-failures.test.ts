@@ -227,11 +227,31 @@ describe.skipIf(!available)('registry failures are errors, never verdicts', () =
     }
   });
 
-  it('close() leaves no open handles behind', async () => {
-    const rule = verifyRule([{ host: reg.host, insecure: true }], attestors);
+  it('leaves no sockets or timers behind: a failed half is cancelled, close() frees the pool', async () => {
+    const handles = (): number =>
+      process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout').length;
+    const before = handles();
+    // The referrers lookup hangs while the .sig lookup fails fast: the hung half must be cancelled.
+    const hole = await startBlackHole();
+    const proxy = await startProxy(reg.port, (req): Injected | undefined => {
+      if (req.url?.endsWith('.sig')) return { status: 400 };
+      if (req.url?.includes('referrers') || req.url?.includes('/manifests/sha256-')) return { status: 0, hang: true };
+      return undefined;
+    });
+    const rule = verifyRule([{ host: proxy.host, insecure: true }], attestors, { requestTimeoutMs: 5000 });
     const v = createImageVerifier();
-    await v.verify(`${reg.host}/${repo}:v1`, rule);
+    await expect(v.verify(`${proxy.host}/${repo}@${digest}`, rule)).rejects.toThrow(/answered 400/);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(proxy.log.some((l) => l.url.includes('referrers'))).toBe(true);
+    expect(proxy.openHung).toBe(0); // the hung referrers request was cancelled with the call
+    const blackHoleRule = verifyRule([{ host: hole.host, insecure: true }], attestors, { requestTimeoutMs: 100 });
+    await expect(v.verify(`${hole.host}/${repo}@${digest}`, blackHoleRule)).rejects.toBeInstanceOf(DeadlineError);
+    await v.verify(`${reg.host}/${repo}:v1`, verifyRule([{ host: reg.host, insecure: true }], attestors));
     v.close();
-    await expect(v.resolveDigest(`${reg.host}/${repo}:v1`, rule)).rejects.toThrow(/closed/);
+    await proxy.close();
+    await hole.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(handles()).toBeLessThanOrEqual(before);
+    await expect(v.resolveDigest(`${reg.host}/${repo}:v1`, verifyRule([{ host: reg.host, insecure: true }], attestors))).rejects.toThrow(/closed/);
   });
 });
