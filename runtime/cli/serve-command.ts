@@ -120,8 +120,11 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
   return config;
 }
 
-function devBanner(config: ServeConfig, port: number, caCert: string, paths: string[]): string {
-  const path = paths.find((p) => p.startsWith('/validate/')) ?? paths[0] ?? '/validate/<group>';
+function devBanner(config: ServeConfig, port: number, caCert: string, server: PortcullisServer): string {
+  const bindings = [...(server.store.current()?.bindings.values() ?? [])];
+  const paths = bindings.map((b) => b.webhook.path);
+  // The validating entry that serves the most policies makes the most telling example.
+  const path = bindings.filter((b) => b.webhook.type === 'validating').sort((a, b) => b.policies.length - a.policies.length)[0]?.webhook.path ?? '/validate/<group>';
   const base = `https://localhost:${port}`;
   return [
     '',
@@ -176,8 +179,7 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv =
   }
   const address = await server.listen(config.port, config.host);
   if (config.dev) {
-    const paths = [...(server.store.current()?.bindings.keys() ?? [])];
-    process.stderr.write(devBanner(config, address.port, caCert || '<your CA certificate>', paths));
+    process.stderr.write(devBanner(config, address.port, caCert || '<your CA certificate>', server));
   }
   return new Promise<number>((done) => {
     const stop = (signal: NodeJS.Signals): void => {

@@ -7,7 +7,7 @@
 import type { Webhook } from '../bundle';
 import type { Decision, EvaluationError } from '../engine/types';
 import type { AdmissionResponse } from './admission-review';
-import { auditAnnotations, boundedLines, boundedWarnings, errorLine, violationLine } from './violation-text';
+import { auditAnnotations, boundedLines, boundedWarnings, errorLine, violationLine, warningLine } from './violation-text';
 
 /** The outcome label used in logs and metrics. */
 export type Outcome = 'allowed' | 'denied' | 'error_denied' | 'error_allowed' | 'skipped';
@@ -29,7 +29,7 @@ export function encodeDecision(uid: string, webhook: Pick<Webhook, 'type' | 'fai
   const failClosed = hasErrors && webhook.failurePolicy === 'Fail';
   const response: AdmissionResponse = { uid, allowed: !(enforceDenied || failClosed) };
 
-  const warningLines = decision.warnings.map(violationLine);
+  const warningLines = decision.warnings.map(warningLine);
   if (hasErrors && !failClosed) {
     warningLines.push(...decision.errors.map((e) => `${errorLine(e)}; admitted (failurePolicy Ignore)`));
   }

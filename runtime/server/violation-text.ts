@@ -23,6 +23,18 @@ export function violationLine(v: Violation): string {
   return message.startsWith(prefix) ? message : `${prefix} ${message}`;
 }
 
+const EXEMPTION_HINT = '. To request an exemption:';
+
+/**
+ * The violation as a warning: the same line without the exemption hint, which does not fit the
+ * ~120 characters kubectl shows well (denials and the logs keep it).
+ */
+export function warningLine(v: Violation): string {
+  const line = violationLine(v);
+  const hint = line.indexOf(EXEMPTION_HINT);
+  return hint === -1 ? line : line.slice(0, hint);
+}
+
 export function errorLine(e: EvaluationError): string {
   return `[${e.policy}/${e.rule}] evaluation error (not a policy verdict): ${e.message.trim()}`;
 }

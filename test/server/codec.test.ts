@@ -80,6 +80,14 @@ describe('encodeDecision', () => {
     expect(response.auditAnnotations!['audit-pss']).toContain('pss/privileged(app): spec.containers[0].securityContext.privileged');
   });
 
+  it('warnings leave out the exemption hint (denials keep it)', () => {
+    const w = violation({ mode: 'Audit', message: '[restricted/pss] privileged: container "app" is privileged. To request an exemption: see #platform' });
+    const { response } = encodeDecision('u', validating, decision({ warnings: [w] }));
+    expect(response.warnings).toEqual(['[restricted/pss] privileged: container "app" is privileged']);
+    const denied = encodeDecision('u', validating, decision({ allowed: false, violations: [{ ...w, mode: 'Enforce' }] }));
+    expect(denied.response.status?.message).toContain('To request an exemption: see #platform');
+  });
+
   it('bounds the number of warnings and says how many were cut', () => {
     const many = Array.from({ length: 25 }, (_, i) => violation({ mode: 'Audit', container: `c${i}`, message: `finding ${i}` }));
     const { response } = encodeDecision('u', validating, decision({ warnings: many }));
