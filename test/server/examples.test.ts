@@ -14,7 +14,7 @@ const ROOT = resolve(__dirname, '../..');
 const example = (name: string): Json => JSON.parse(readFileSync(resolve(ROOT, 'examples/admission', `${name}.json`), 'utf8'));
 
 function enforcedReferenceBundle(): Bundle {
-  const raw = JSON.parse(readFileSync(resolve(ROOT, 'dist/portcullis-bundle.json'), 'utf8')) as Json;
+  const raw = JSON.parse(readFileSync(resolve(ROOT, 'dist/portcullis-bundle.json'), 'utf8'));
   for (const p of raw.policies) p.mode = 'Enforce';
   return validateBundle(raw).bundle;
 }
@@ -26,7 +26,7 @@ let validate: string;
 beforeAll(async () => {
   const bundle = enforcedReferenceBundle();
   mutate = bundle.webhooks.find((w) => w.type === 'mutating' && w.policies.includes('resource-defaults'))!.path;
-  validate = [...bundle.webhooks].filter((w) => w.type === 'validating').sort((a, b) => b.policies.length - a.policies.length)[0]!.path;
+  validate = [...bundle.webhooks].filter((w) => w.type === 'validating').sort((a, b) => b.policies.length - a.policies.length)[0].path;
   h = await startHarness(bundle);
 });
 afterAll(async () => {
