@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_API_VERSION, CONTROLLER_TARGETS, POD_TARGET, prettyCanonicalJson, validateBundle, type Bundle } from '../../runtime/bundle';
+import { parseFixture } from '../../runtime/cli/fixtures';
 import { InputError, parseDocuments, toInputs } from '../../runtime/cli/input';
 import { parseTestArgs, runTest, type TestOptions } from '../../runtime/cli/test-command';
 import { exemption, policy } from '../engine/fixtures';
@@ -200,6 +201,30 @@ results:
 
   it('reports a missing bundle as an input error', async () => {
     await expect(runTest(opts([write('p.yaml', PODS)], { bundle: path.join(dir, 'nope.json') }))).rejects.toThrow(InputError);
+  });
+});
+
+describe('fixture format', () => {
+  const base = { apiVersion: 'portcullis.dev/v1alpha1', kind: 'PolicyTest', metadata: { name: 'f' } };
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [] } };
+  it('names the offending field', () => {
+    expect(() => parseFixture({ ...base, resources: [], results: [] }, 'f.yaml')).toThrow(/resources must list/);
+    expect(() => parseFixture({ ...base, resources: [pod], results: [{ resource: 'Pod/p' }] }, 'f.yaml')).toThrow(/expects nothing/);
+    expect(() => parseFixture({ ...base, resources: [pod], results: [{ resource: 'Pod/p', result: 'fail' }] }, 'f.yaml')).toThrow(
+      /policy and rule go together/,
+    );
+    expect(() =>
+      parseFixture({ ...base, resources: [pod], results: [{ resource: 'Pod/p', policy: 'x', rule: 'y', result: 'denied' }] }, 'f.yaml'),
+    ).toThrow(/result must be one of/);
+    expect(() => parseFixture({ ...base, resources: [pod], results: [{ resource: 'Pod/p', allowed: true, colour: 1 }] }, 'f.yaml')).toThrow(
+      /unknown field "colour"/,
+    );
+    expect(() => parseFixture({ ...base, now: 'soon', resources: [pod], results: [{ resource: 'Pod/p', allowed: true }] }, 'f.yaml')).toThrow(
+      /RFC 3339/,
+    );
+    expect(() => parseFixture({ ...base, resources: ['missing.yaml'], results: [{ resource: 'Pod/p', allowed: true }] }, 'f.yaml')).toThrow(
+      /cannot read missing.yaml/,
+    );
   });
 });
 
