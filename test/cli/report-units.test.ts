@@ -129,4 +129,14 @@ describe('document stream', () => {
     }
     expect(names).toEqual(['inline', 'a', 'b', 'c']);
   });
+
+  it('keeps unquoted timestamps as strings, resolves anchors, and refuses alias bombs', () => {
+    expect(parseDocument('metadata: {creationTimestamp: 2026-10-01T09:00:00Z, on: yes}')).toEqual({
+      metadata: { creationTimestamp: '2026-10-01T09:00:00Z', on: 'yes' },
+    });
+    expect(parseDocument('a: &x {k: v}\nb: *x')).toEqual({ a: { k: 'v' }, b: { k: 'v' } });
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 12; i += 1) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    expect(() => parseDocument(bomb.join('\n'))).toThrow(/alias/i);
+  });
 });
