@@ -1,0 +1,354 @@
+/**
+ * `npm run soak` (not CI-gating): `portcullis serve` as a child process, exactly as the Deployment
+ * runs it (bundle and TLS files in kubelet-style projected volumes), driven open-loop at a fixed
+ * rate of mixed Pod/Deployment AdmissionReviews over HTTPS with keep-alive, like the API server.
+ *
+ * - Every answer is checked: HTTP 200, the request's uid, and the verdict the policy implies
+ *   (compliant → allowed, forbidden → denied, mutating path → patch). Anything else is an error.
+ * - The child's RSS is sampled every second (/proc/<pid>/status).
+ * - At 1/3 of the run the bundle is swapped, at 2/3 the TLS certificate is rotated (both as the
+ *   kubelet does: an atomic `..data` symlink swap); each is confirmed (readyz hash, peer cert).
+ * - At the end SIGTERM is sent while load is still flowing; load continues for half the drain
+ *   delay, then stops; every in-flight request must complete and the process must exit 0.
+ *
+ *   npm run soak                                   # 60 s at 1,000 req/s
+ *   SOAK_SECONDS=10 SOAK_RATE=300 npm run soak     # a short run
+ *   SOAK_CONNECTIONS=32                            # keep-alive connections (default 16)
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { connect as tlsConnect } from 'node:tls';
+import { bundleHash, prettyCanonicalJson } from '../runtime/bundle';
+import type { AdmissionInput } from '../runtime/engine/types';
+import { freePort } from '../test/helpers/registry';
+import { issueLoopbackCert, issueTestCa, ProjectedVolume } from '../test/helpers/tls';
+import { toReview } from '../test/reliability/arbitraries';
+import { enforceBundle, PATHS } from '../test/reliability/fixtures';
+
+const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
+const RATE = Number(process.env.SOAK_RATE ?? 1000);
+const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 16);
+const DRAIN_DELAY_MS = 2000;
+const ROOT = resolve(__dirname, '..');
+
+// ---- workload mix ------------------------------------------------------------------------
+
+interface Shot {
+  path: string;
+  body: string;
+  uid: string;
+  expect: 'allowed' | 'denied' | 'patched';
+}
+
+function container(i: number, forbidden: boolean, withResources: boolean): Record<string, unknown> {
+  return {
+    name: `c${i}`,
+    image: `registry.example.com/team/app-${i}:1.${i}.0`,
+    ports: [{ containerPort: 8080, protocol: 'TCP' }],
+    env: [{ name: 'MODE', value: 'prod' }],
+    ...(withResources ? { resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } } } : {}),
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      readOnlyRootFilesystem: true,
+      ...(forbidden ? { privileged: true } : {}),
+    },
+  };
+}
+
+function podSpec(containers: number, forbidden: boolean, withResources: boolean): Record<string, unknown> {
+  return {
+    securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    containers: Array.from({ length: containers }, (_, i) => container(i, forbidden && i === containers - 1, withResources)),
+    restartPolicy: 'Always',
+    terminationGracePeriodSeconds: 30,
+  };
+}
+
+function shot(kind: 'Pod' | 'Deployment', variant: number): Omit<Shot, 'uid' | 'body'> & { input: AdmissionInput } {
+  const forbidden = variant % 3 === 0;
+  const mutate = variant % 4 === 1;
+  const spec = podSpec(1 + (variant % 3), forbidden, !mutate);
+  const metadata = { name: `w-${variant}`, namespace: 'team-a', labels: { app: `w-${variant}`, team: 'payments' } };
+  const object =
+    kind === 'Pod'
+      ? { apiVersion: 'v1', kind, metadata, spec }
+      : { apiVersion: 'apps/v1', kind, metadata, spec: { replicas: 2, selector: { matchLabels: { app: metadata.name } }, template: { metadata: { labels: metadata.labels }, spec } } };
+  const input: AdmissionInput = {
+    uid: '',
+    kind: { group: kind === 'Pod' ? '' : 'apps', version: 'v1', kind },
+    resource: { group: kind === 'Pod' ? '' : 'apps', version: 'v1', resource: kind === 'Pod' ? 'pods' : 'deployments' },
+    operation: 'CREATE',
+    namespace: 'team-a',
+    name: metadata.name,
+    object,
+  };
+  if (mutate) return { path: PATHS.mutate, expect: 'patched', input };
+  return { path: PATHS.validate, expect: forbidden ? 'denied' : 'allowed', input };
+}
+
+const TEMPLATES = Array.from({ length: 48 }, (_, i) => shot(i % 2 === 0 ? 'Pod' : 'Deployment', i));
+
+function nextShot(n: number): Shot {
+  const t = TEMPLATES[n % TEMPLATES.length];
+  const uid = randomUUID();
+  return { path: t.path, expect: t.expect, uid, body: JSON.stringify(toReview({ ...t.input, uid })) };
+}
+
+// ---- measurement -------------------------------------------------------------------------
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function rssMiB(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-soak-'));
+  const ca = issueTestCa('Portcullis soak CA');
+  const serving = issueLoopbackCert(ca);
+  const bundleA = enforceBundle('soak-a');
+  const bundleB = enforceBundle('soak-b');
+  const bundleVolume = new ProjectedVolume(join(dir, 'bundle'), { 'bundle.json': prettyCanonicalJson(bundleA) });
+  const tlsVolume = new ProjectedVolume(join(dir, 'tls'), { 'tls.crt': serving.cert, 'tls.key': serving.key });
+  const port = await freePort();
+
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'runtime/cli/main.ts'),
+      'serve',
+      '--bundle',
+      bundleVolume.path('bundle.json'),
+      '--tls-cert',
+      tlsVolume.path('tls.crt'),
+      '--tls-key',
+      tlsVolume.path('tls.key'),
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+      '--shutdown-delay-ms',
+      String(DRAIN_DELAY_MS),
+      '--grace-ms',
+      '10000',
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let childStderr = '';
+  child.stderr?.on('data', (d: Buffer) => (childStderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const pid = child.pid!;
+
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS, ca: ca.cert });
+  const get = (path: string): Promise<{ status: number; body: string }> =>
+    new Promise((res) => {
+      const req = httpsRequest({ host: '127.0.0.1', port, path, servername: 'localhost', ca: ca.cert, agent: false }, (r) => {
+        let body = '';
+        r.on('data', (d: Buffer) => (body += d.toString()));
+        r.on('end', () => res({ status: r.statusCode ?? 0, body }));
+      });
+      req.on('error', () => res({ status: 0, body: '' }));
+      req.end();
+    });
+  const startDeadline = Date.now() + 30_000;
+  while ((await get('/readyz')).status !== 200) {
+    if (Date.now() > startDeadline || child.exitCode !== null) throw new Error(`portcullis serve did not become ready: ${childStderr}`);
+    await sleep(100);
+  }
+  process.stdout.write(`soak: portcullis serve pid ${pid} ready on :${port}; ${SECONDS} s at ${RATE} req/s over ${CONNECTIONS} keep-alive connections\n`);
+
+  const latencies: number[] = [];
+  /** Latencies of requests sent after SIGTERM (every answer then closes its connection). */
+  const drainLatencies: number[] = [];
+  let terminating = false;
+  /** Worst latency of the requests sent in each second of the run. */
+  const perSecondMax: number[] = [];
+  const errors = new Map<string, number>();
+  const countError = (kind: string): void => void errors.set(kind, (errors.get(kind) ?? 0) + 1);
+  let sent = 0;
+  let completed = 0;
+  let inFlight = 0;
+
+  const fire = (s: Shot): void => {
+    const started = performance.now();
+    const samples = terminating ? drainLatencies : latencies;
+    inFlight += 1;
+    sent += 1;
+    const req = httpsRequest(
+      { host: '127.0.0.1', port, path: s.path, method: 'POST', servername: 'localhost', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s.body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => {
+          inFlight -= 1;
+          completed += 1;
+          samples.push(performance.now() - started);
+          const second = Math.floor((started - loadStart) / 1000);
+          perSecondMax[second] = Math.max(perSecondMax[second] ?? 0, performance.now() - started);
+          if (res.statusCode !== 200) return countError(`http ${res.statusCode}`);
+          try {
+            const r = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { response: { uid: string; allowed: boolean; patch?: string } }).response;
+            if (r.uid !== s.uid) return countError('uid mismatch');
+            const verdict = !r.allowed ? 'denied' : r.patch !== undefined ? 'patched' : 'allowed';
+            if (verdict !== s.expect) countError(`expected ${s.expect}, got ${verdict}`);
+          } catch {
+            countError('malformed body');
+          }
+        });
+        res.on('error', () => {
+          inFlight -= 1;
+          countError('response error');
+        });
+      },
+    );
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      inFlight -= 1;
+      countError(`request error ${err.code ?? err.message}`);
+    });
+    req.end(s.body);
+  };
+
+  // RSS every second.
+  const rss: number[] = [];
+  const sampler = setInterval(() => {
+    const v = rssMiB(pid);
+    if (v !== undefined) rss.push(v);
+  }, 1000);
+
+  // Open-loop load: RATE per second in 10 ms ticks, whatever the answers' speed.
+  let n = 0;
+  let loadStart = performance.now();
+  let stopLoad = false;
+  const loadDone = new Promise<void>((done) => {
+    const tick = (): void => {
+      if (stopLoad) {
+        done();
+        return;
+      }
+      const due = Math.floor(((performance.now() - loadStart) / 1000) * RATE);
+      while (n < due) fire(nextShot(n++));
+      setTimeout(tick, 10);
+    };
+    tick();
+  });
+  loadStart = performance.now();
+
+  const events: string[] = [];
+  const note = (text: string): void => {
+    const line = `t=${((performance.now() - loadStart) / 1000).toFixed(1)}s ${text}`;
+    events.push(line);
+    process.stdout.write(`  ${line}\n`);
+  };
+
+  // 1/3: swap the bundle.
+  await sleep((SECONDS * 1000) / 3);
+  const hashB = bundleHash(bundleB);
+  bundleVolume.update({ 'bundle.json': prettyCanonicalJson(bundleB) });
+  note(`bundle swapped to ${hashB.slice(0, 19)}…`);
+  const swapDeadline = Date.now() + 10_000;
+  for (;;) {
+    const r = await get('/readyz');
+    if (r.status === 200 && r.body.includes(hashB)) {
+      note('bundle swap confirmed by /readyz');
+      break;
+    }
+    if (Date.now() > swapDeadline) {
+      countError('bundle swap not picked up');
+      break;
+    }
+    await sleep(50);
+  }
+
+  // 2/3: rotate the certificate.
+  await sleep(Math.max(0, (SECONDS * 2000) / 3 - (performance.now() - loadStart)));
+  const rotated = issueLoopbackCert(ca);
+  tlsVolume.update({ 'tls.crt': rotated.cert, 'tls.key': rotated.key });
+  note('TLS certificate rotated');
+  const wanted = rotated.cert.replace(/-----[^-]+-----|\s/g, '');
+  const rotDeadline = Date.now() + 10_000;
+  for (;;) {
+    const presented = await new Promise<string>((res) => {
+      const s = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca: ca.cert }, () => {
+        res(s.getPeerCertificate().raw.toString('base64'));
+        s.destroy();
+      });
+      s.on('error', () => res(''));
+    });
+    if (presented === wanted) {
+      note('new certificate served on new connections');
+      break;
+    }
+    if (Date.now() > rotDeadline) {
+      countError('certificate rotation not picked up');
+      break;
+    }
+    await sleep(50);
+  }
+
+  // End: SIGTERM under load; keep sending for half the drain delay, then stop and drain.
+  await sleep(Math.max(0, SECONDS * 1000 - (performance.now() - loadStart)));
+  const loadSeconds = (performance.now() - loadStart) / 1000;
+  const sentBeforeTerm = sent;
+  terminating = true;
+  child.kill('SIGTERM');
+  note(`SIGTERM sent with ${inFlight} requests in flight`);
+  await sleep(DRAIN_DELAY_MS / 2);
+  stopLoad = true;
+  await loadDone;
+  note(`load stopped (${sent - sentBeforeTerm} requests sent after SIGTERM); waiting for ${inFlight} in flight`);
+  const drainDeadline = Date.now() + 15_000;
+  while (inFlight > 0 && Date.now() < drainDeadline) await sleep(10);
+  const code = await Promise.race([exited, sleep(15_000).then(() => 'timeout' as const)]);
+  note(`portcullis serve exited with ${code}`);
+  clearInterval(sampler);
+  agent.destroy();
+  if (inFlight > 0) countError(`${inFlight} requests never completed`);
+  if (code !== 0) countError(`exit code ${String(code)}`);
+  if (code === 'timeout') child.kill('SIGKILL');
+
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const drainSorted = [...drainLatencies].sort((a, b) => a - b);
+  const errorCount = [...errors.values()].reduce((a, b) => a + b, 0);
+  const curve = rss.filter((_, i) => i % 5 === 0).map((v) => v.toFixed(0));
+  process.stdout.write(
+    [
+      '',
+      `requests: ${sent} sent, ${completed} completed, ${errorCount} errors${errorCount > 0 ? ` (${[...errors].map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}`,
+      `rate: ${(sentBeforeTerm / loadSeconds).toFixed(0)} req/s offered, ${(completed / loadSeconds).toFixed(0)} req/s answered over ${loadSeconds.toFixed(1)} s`,
+      `latency ms (until SIGTERM): p50 ${percentile(sorted, 50).toFixed(2)}, p99 ${percentile(sorted, 99).toFixed(2)}, p99.9 ${percentile(sorted, 99.9).toFixed(2)}, max ${(sorted.at(-1) ?? NaN).toFixed(2)}`,
+      `latency ms (sent after SIGTERM, ${drainSorted.length} requests): p50 ${percentile(drainSorted, 50).toFixed(2)}, p99 ${percentile(drainSorted, 99).toFixed(2)}, max ${(drainSorted.at(-1) ?? NaN).toFixed(2)}`,
+      `worst latency ms per second sent: ${perSecondMax.map((v) => (v ?? 0).toFixed(0)).join(' ')}`,
+      `RSS MiB (child, every 1 s): min ${Math.min(...rss).toFixed(1)}, max ${Math.max(...rss).toFixed(1)}; every 5 s: ${curve.join(' ')}`,
+      `soak: ${errorCount === 0 ? 'PASS' : 'FAIL'} — ${errorCount} errors`,
+      '',
+    ].join('\n'),
+  );
+  if (errorCount > 0 && childStderr.trim() !== '') process.stdout.write(`child stderr:\n${childStderr.slice(-4000)}\n`);
+  rmSync(dir, { recursive: true, force: true });
+  process.exitCode = errorCount === 0 ? 0 : 1;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`soak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
