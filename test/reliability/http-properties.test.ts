@@ -58,6 +58,17 @@ describe('HTTP endpoint properties (in process)', () => {
     );
   });
 
+  it('a forbidden workload under any Content-Type spelling is never admitted', async () => {
+    const spelling = fc.constantFrom('application/json\t; charset=utf-8', 'application/json;', 'APPLICATION/JSON', ' application/json', 'application/json ; x=y', 'application/json\u0000', 'text/plain', 'application/jsonx');
+    await fc.assert(
+      fc.asyncProperty(forbiddenCase(CI_OPTIONS), spelling, async (c, type) => {
+        const answer = checkAnswer(await s.inject(PATHS.validate, JSON.stringify(toReview(c.input)), type), c.input.uid, `${JSON.stringify(type)} ${c.label}`);
+        expect(effectivelyAdmitted(answer, 'Fail'), `${JSON.stringify(type)} ${c.label}`).toBe(false);
+      }),
+      { numRuns: Math.ceil(RUNS / 3) },
+    );
+  });
+
   it('admits the same workloads without the forbidden feature', async () => {
     await fc.assert(
       fc.asyncProperty(compliantCase(CI_OPTIONS), async (c) => {
@@ -90,7 +101,22 @@ describe('HTTP endpoint properties (in process)', () => {
       fc.constant(`${'['.repeat(100_000)}${']'.repeat(100_000)}`),
       fc.constant(`{"a":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_001)}`),
     );
-    const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/yaml');
+    // Includes the malformed spellings behind Fastify's content-type validation-bypass advisories
+    // (tabs, missing parameter after ';', case, whitespace, suffixes).
+    const contentType = fc.constantFrom(
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/json\t; charset=utf-8',
+      'application/json;',
+      'application/json ;',
+      'APPLICATION/JSON',
+      ' application/json',
+      'application/jsonx',
+      'application/json, text/plain',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/yaml',
+    );
     await fc.assert(
       fc.asyncProperty(body, contentType, async (text, type) => {
         const a = await s.inject(PATHS.validate, text, type);
