@@ -102,6 +102,18 @@ describe('exemptions', () => {
     expect((await run(q, netAdminPod())).allowed).toBe(true);
   });
 
+  it('by control + field + values for pod-level findings (hostPath paths)', async () => {
+    const p = policy({
+      rules: [{ name: 'pss', type: 'podSecurity', level: 'baseline', version: 'latest', target: POD_TARGET }],
+      exemptions: [exemption({ controls: [{ control: 'hostPathVolumes', field: 'hostPath.path', values: ['/var/log'] }] })],
+    });
+    const vol = (path: string) => pod((x) => (x.spec.volumes = [{ name: 'h', hostPath: { path } }]));
+    expect((await run(p, vol('/var/log'))).allowed).toBe(true);
+    const d = await run(p, vol('/var/run/docker.sock'));
+    expect(d.violations.map((v) => v.field)).toEqual(['spec.volumes[0].hostPath']);
+    expect(d.violations[0]!.message).toContain('spec.volumes[0].hostPath.path=/var/run/docker.sock is not allowed');
+  });
+
   it('by namespace', async () => {
     const p = policy({ exemptions: [exemption({ namespaces: ['legacy-*'], controls: [{ control: 'privileged' }] })] });
     expect((await run(p, privilegedPod(), { namespace: 'legacy-billing' })).allowed).toBe(true);

@@ -5,6 +5,7 @@
  * Restricted fields:
  *   spec.volumes[*].hostPath
  * Allowed values: undefined/null
+ * Exemptions may name field `hostPath.path` with the exact paths they allow.
  */
 import { podField, rec, show, type PssCheck } from './check';
 import type { Finding } from '../types';
@@ -22,14 +23,14 @@ export const hostPathVolumes: PssCheck = {
           const vol = rec(v);
           if (vol === undefined || vol.hostPath === undefined || vol.hostPath === null) return;
           const field = podField(pod, `volumes[${i}].hostPath`);
-          const name = show(vol.name);
+          const hostPath = show(rec(vol.hostPath)?.path);
           out.push({
             control: 'hostPathVolumes',
             field,
-            exemptField: 'volumes',
-            values: [name],
+            exemptField: 'hostPath.path',
+            values: [hostPath],
             allowed: 'no hostPath volumes',
-            message: `pod volume "${name}" ${field}=${show(rec(vol.hostPath)?.path)} is not allowed`,
+            message: `pod volume "${show(vol.name)}" ${field}.path=${hostPath} is not allowed`,
           });
         });
         return out;
