@@ -51,10 +51,15 @@ export interface VerifyImagesProps {
 }
 
 /** A key-based (Cosign `--key`) attestor: a PEM public key. */
-export function keyAttestor(name: string, publicKeyPem: string, options: { requireTlog?: boolean } = {}): AttestorSet['entries'][number] {
-  return options.requireTlog === undefined
-    ? { type: 'key', name, publicKey: publicKeyPem }
-    : { type: 'key', name, publicKey: publicKeyPem, requireTlog: options.requireTlog };
+export function keyAttestor(
+  name: string,
+  publicKeyPem: string,
+  options: { requireTlog?: boolean; trustedRoot?: string } = {},
+): AttestorSet['entries'][number] {
+  const a: AttestorSet['entries'][number] = { type: 'key', name, publicKey: publicKeyPem };
+  if (options.requireTlog !== undefined) a.requireTlog = options.requireTlog;
+  if (options.trustedRoot !== undefined) a.trustedRoot = options.trustedRoot;
+  return a;
 }
 
 /** A keyless (Fulcio certificate identity) attestor. */
@@ -183,11 +188,15 @@ export class VerifyImages extends PolicyRule {
       for (const a of set.entries) {
         if (names.has(a.name)) out.push(`attestors[${i}] names "${a.name}" twice. Fix: give each attestor a distinct name.`);
         names.add(a.name);
-        if (a.type === 'key') out.push(...keyProblems(a.name, a.publicKey));
-        else {
-          if (a.trustedRoot !== undefined && !roots.has(a.trustedRoot)) {
-            out.push(`attestor "${a.name}" names trusted root "${a.trustedRoot}", which the app does not define. Fix: add it to PortcullisApp trustedRoots or remove trustedRoot.`);
+        if (a.trustedRoot !== undefined && !roots.has(a.trustedRoot)) {
+          out.push(`attestor "${a.name}" names trusted root "${a.trustedRoot}", which the app does not define. Fix: add it to PortcullisApp trustedRoots or remove trustedRoot.`);
+        }
+        if (a.type === 'key') {
+          out.push(...keyProblems(a.name, a.publicKey));
+          if (a.trustedRoot !== undefined && a.requireTlog !== true) {
+            out.push(`attestor "${a.name}" names a trusted root but does not set requireTlog, so the root is never used. Fix: set requireTlog: true or drop trustedRoot.`);
           }
+        } else {
           a.identities.forEach((id, j) => out.push(...identityProblems(`attestor "${a.name}" identities[${j}]`, id)));
         }
       }

@@ -231,6 +231,13 @@ describe('synth-time validation', () => {
     expect(ok.build().bundle.trust.trustedRoots).toHaveProperty('airgap');
   });
 
+  it('checks trusted-root references of key attestors too', () => {
+    const app = newApp();
+    verifyPolicy(app, 'Enforce', { attestors: [{ entries: [keyAttestor('release', ecPublicKey, { trustedRoot: 'airgap' })] }] });
+    expectProblem(app, 'signed-images/signed', /trusted root "airgap", which the app does not define/);
+    expectProblem(app, 'signed-images/signed', /names a trusted root but does not set requireTlog/);
+  });
+
   it('rejects default requests above default limits and invalid quantities', () => {
     const app = newApp();
     const p = new Policy(app, 'defaults', { mode: 'Enforce' });
