@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
@@ -142,6 +142,18 @@ describe('portcullis scan over a few hundred workloads', { timeout: 120_000 }, (
     expect(r.stdout).toContain('Note: Signature checks were not run (signed-images/verify-signatures)');
     // stderr is not a TTY here: no progress indicator
     expect(r.stderr).toBe('');
+  });
+
+  it.skipIf(!existsSync('/usr/bin/script'))('shows a progress counter on stderr only when it is a terminal, and clears it', () => {
+    // util-linux `script` gives the command a pseudo-terminal; stdout goes to a file, stderr to the pty
+    const out = path.join(dir, 'table.txt');
+    const cmd = [process.execPath, tsx, main, 'scan', '--bundle', bundleFile, '--now', NOW, clusterFile].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('/usr/bin/script', ['-qec', `${cmd} > '${out}'`, '/dev/null'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/\rportcullis scan: \d+ objects…/);
+    expect(r.stdout).toContain('\r\x1b[K');
+    expect(readFileSync(out, 'utf8')).toMatch(/^Scanned \d+ objects/);
+    expect(readFileSync(out, 'utf8')).not.toContain('objects…');
   });
 });
 
