@@ -1,3 +1,4 @@
+import { checkPattern } from '../../runtime/engine/safe-regex';
 import { checkLabelKey } from '../selectors';
 import type { Policy } from '../policy';
 import { PolicyRule, type RuleSpec } from './policy-rule';
@@ -40,10 +41,9 @@ export class RequireLabels extends PolicyRule {
       if (seen.has(l.key)) out.push(`label "${l.key}" is listed twice. Fix: keep one entry.`);
       seen.add(l.key);
       if (l.valuePattern !== undefined) {
-        try {
-          new RegExp(`^(?:${l.valuePattern})$`, 'u');
-        } catch (err) {
-          out.push(`valuePattern for "${l.key}" is not a valid regular expression (${(err as Error).message}). Fix: correct the pattern.`);
+        const why = checkPattern(l.valuePattern);
+        if (why !== undefined) {
+          out.push(`valuePattern for "${l.key}" is refused by the engine: ${why}. Fix: simplify the pattern (no nested or many overlapping quantifiers).`);
         }
       }
     }

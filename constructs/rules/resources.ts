@@ -1,6 +1,6 @@
 import type { ResourcePair } from '../../runtime/bundle';
 import type { Policy } from '../policy';
-import { parseQuantity } from '../quantity';
+import { compareQuantities, isNegative, parseQuantity } from '../../runtime/engine/quantity';
 import { PolicyRule, type RuleSpec } from './policy-rule';
 
 export type ResourceName = 'cpu' | 'memory';
@@ -31,8 +31,8 @@ function quantityProblems(what: string, q: ResourceQuantities | undefined): stri
     const v = q?.[r];
     if (v === undefined) continue;
     const n = parseQuantity(v);
-    if (n === undefined) out.push(`${what}.${r} "${v}" is not a Kubernetes quantity. Fix: write e.g. ${r === 'cpu' ? "'100m' or '1'" : "'128Mi' or '1Gi'"}.`);
-    else if (n <= 0) out.push(`${what}.${r} "${v}" must be greater than zero. Fix: use a positive quantity.`);
+    if (!n.ok) out.push(`${what}.${r} "${v}" is not a Kubernetes quantity (${n.reason}). Fix: write e.g. ${r === 'cpu' ? "'100m' or '1'" : "'128Mi' or '1Gi'"}.`);
+    else if (isNegative(n.quantity) || n.quantity.numerator === 0n) out.push(`${what}.${r} "${v}" must be greater than zero. Fix: use a positive quantity.`);
   }
   return out;
 }
@@ -53,8 +53,6 @@ export class DefaultResources extends PolicyRule {
     return { type: 'defaultResources', requests: this.requests, limits: this.limits };
   }
 
-
-
   protected override problems(): string[] {
     const out = [...quantityProblems('requests', this.requests), ...quantityProblems('limits', this.limits)];
     if (Object.keys(this.requests).length === 0 && Object.keys(this.limits).length === 0) {
@@ -66,7 +64,7 @@ export class DefaultResources extends PolicyRule {
       if (req === undefined || lim === undefined) continue;
       const a = parseQuantity(req);
       const b = parseQuantity(lim);
-      if (a !== undefined && b !== undefined && a > b) {
+      if (a.ok && b.ok && compareQuantities(a.quantity, b.quantity) > 0) {
         out.push(
           `default ${r} request ${req} exceeds the default ${r} limit ${lim}; the API server would reject every pod it defaults. Fix: make the request at most the limit.`,
         );

@@ -2,6 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import type { AttestorSet, IdentityMatcher, Registry, Target } from '../../runtime/bundle';
 import { appContext } from '../app-context';
 import type { Policy } from '../policy';
+import { checkPattern } from '../../runtime/engine/safe-regex';
 import { globProblems } from './image-references';
 import { PolicyRule, isPodTarget, type RuleSpec } from './policy-rule';
 
@@ -227,11 +228,8 @@ function identityProblems(what: string, id: IdentityMatcher): string[] {
   if (issuers !== 1) out.push(`${what} must set exactly one of issuer / issuerRegExp; without one, any OIDC issuer is trusted. Fix: set issuer (e.g. https://token.actions.githubusercontent.com).`);
   for (const [k, re] of [['subjectRegExp', id.subjectRegExp], ['issuerRegExp', id.issuerRegExp]] as const) {
     if (re === undefined) continue;
-    try {
-      new RegExp(`^(?:${re})$`, 'u');
-    } catch (err) {
-      out.push(`${what}.${k} is not a valid regular expression (${(err as Error).message}). Fix: correct the pattern.`);
-    }
+    const why = checkPattern(re);
+    if (why !== undefined) out.push(`${what}.${k} is refused by the engine: ${why}. Fix: correct or simplify the pattern.`);
   }
   return out;
 }

@@ -219,7 +219,7 @@ describe('synth-time validation', () => {
     const app = newApp();
     verifyPolicy(app, 'Enforce', { attestors: [{ entries: [keylessAttestor('ci', [{ subjectRegExp: '(' }])] }] });
     expectProblem(app, 'signed-images/signed', /exactly one of issuer \/ issuerRegExp/);
-    expectProblem(app, 'signed-images/signed', /subjectRegExp is not a valid regular expression/);
+    expectProblem(app, 'signed-images/signed', /subjectRegExp is refused by the engine: invalid regular expression/);
   });
 
   it('rejects a keyless attestor naming an unknown trusted root', () => {
@@ -244,6 +244,17 @@ describe('synth-time validation', () => {
     new DefaultResources(p, 'defaults', { requests: { cpu: '1', memory: 'lots' }, limits: { cpu: '500m' } });
     expectProblem(app, 'defaults/defaults', /default cpu request 1 exceeds the default cpu limit 500m/);
     expectProblem(app, 'defaults/defaults', /requests.memory "lots" is not a Kubernetes quantity/);
+  });
+
+  it('rejects a label pattern the engine would refuse at admission (catastrophic backtracking)', () => {
+    const app = newApp();
+    const p = new Policy(app, 'labels', { mode: 'Enforce' });
+    new RequireLabels(p, 'labels', { labels: [{ key: 'version', valuePattern: '(a+)+b' }] });
+    expectProblem(app, 'labels/labels', /valuePattern for "version" is refused by the engine/);
+    const ok = newApp();
+    const q = new Policy(ok, 'labels', { mode: 'Enforce' });
+    new RequireLabels(q, 'labels', { labels: [{ key: 'version', valuePattern: '[a-z0-9]+(-[a-z0-9]+)*' }] });
+    expect(() => ok.build()).not.toThrow();
   });
 
   it('rejects a rule that requires nothing', () => {
