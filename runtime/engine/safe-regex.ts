@@ -72,6 +72,14 @@ function delimitedGroup(body: string): boolean {
   return atoms(rest).every((atom) => !new RegExp(`^${atom}$`, 'u').test(delimiter));
 }
 
+/**
+ * Quantifiers without nesting still backtrack polynomially: k overlapping `*`/`+` over an n-char
+ * value take ~n^k steps (`a*a*a*a*a*a*b` against 63 `a`s: seconds), and k optional `?` up to 2^k.
+ * Bounding their number keeps the worst case at about C(63+4, 4) ≈ 770k steps for label values.
+ */
+export const MAX_WIDE_QUANTIFIERS = 4;
+export const MAX_VARIABLE_QUANTIFIERS = 8;
+
 /** Why a pattern is refused, or undefined when it is acceptable. */
 export function checkPattern(pattern: string): string | undefined {
   if (pattern.length > 1000) return 'longer than 1000 characters';
@@ -83,6 +91,8 @@ export function checkPattern(pattern: string): string | undefined {
   const stack: GroupState[] = [{ hasQuantifier: false, hasAlternation: false, bodyStart: 0 }];
   let inClass = false;
   let lastClosed: GroupState | undefined; // the group that just closed, if the previous token was `)`
+  let wide = 0; // `*`, `+`, `{n,}`, `{n,m}` with m > n + 1
+  let variable = 0; // wide ones plus `?` and `{n,n+1}`
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i];
     const top = stack[stack.length - 1];
@@ -138,6 +148,12 @@ export function checkPattern(pattern: string): string | undefined {
           return 'a repeated group may not contain a quantifier or an alternation (catastrophic backtracking)';
         }
         top.hasQuantifier = true;
+        const range = ch === '{' ? /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i)) : null;
+        const span = range === null ? (ch === '?' ? 1 : Infinity) : range[2] === undefined ? 0 : range[3] === '' ? Infinity : Number(range[3]) - Number(range[1]);
+        if (span >= 1) variable += 1;
+        if (span >= 2) wide += 1;
+        if (wide > MAX_WIDE_QUANTIFIERS) return `more than ${MAX_WIDE_QUANTIFIERS} unbounded quantifiers (polynomial backtracking)`;
+        if (variable > MAX_VARIABLE_QUANTIFIERS) return `more than ${MAX_VARIABLE_QUANTIFIERS} variable quantifiers (backtracking)`;
         if (ch === '{') i = pattern.indexOf('}', i);
         if (pattern[i + 1] === '?') i++; // lazy modifier
         lastClosed = undefined;
