@@ -16,17 +16,22 @@
  *
  *   npm run bench -- server
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
 import { Writable } from 'node:stream';
-import { canonicalJson, validateBundle, type Bundle } from '../runtime/bundle';
-import { PortcullisServer } from '../runtime/server/server';
-import { createTestPki } from '../test/helpers/tls';
+import { createRequire } from 'node:module';
+import type * as BundleModule from '../runtime/bundle';
+import type { Bundle } from '../runtime/bundle';
+import type * as ServerModule from '../runtime/server/server';
+import type * as TlsHelpers from '../test/helpers/tls';
+// Everything else is required lazily, per role: the measured server processes load only what they
+// run (the bare server nothing of Portcullis, the Portcullis server its compiled build).
+const lazy = createRequire(__filename);
 
 const ROOT = resolve(__dirname, '..');
 const WARMUP_MS = 3000;
@@ -37,7 +42,7 @@ const CONNECTIONS = 32;
 
 // ---- messages between processes ---------------------------------------------------------------
 
-type ServerMsg = { type: 'listening'; port: number } | { type: 'stats'; rss: number; cpuUs: number };
+type ServerMsg = { type: 'listening'; port: number } | { type: 'stats'; rss: number; heapTotal: number; cpuUs: number };
 type LoadResult = { sent: number; ok: number; failed: number; seconds: number; latenciesMs: number[] };
 type LoadMsg = { type: 'result'; result: LoadResult };
 
@@ -140,6 +145,7 @@ function review(kind: 'Pod' | 'Deployment', compliant: boolean): string {
 
 /** The reference bundle minus signature policies (and webhook entries left with none). */
 function benchBundle(): Bundle {
+  const { validateBundle } = lazy('../runtime/bundle') as typeof BundleModule;
   const path = join(ROOT, 'dist/portcullis-bundle.json');
   const bundle = validateBundle(JSON.parse(readFileSync(path, 'utf8'))).bundle;
   const policies = bundle.policies.filter((p) => !p.rules.some((r) => r.type === 'verifyImages'));
@@ -170,16 +176,29 @@ function send(msg: ServerMsg | LoadMsg): Promise<void> {
 }
 
 function reportStatsOnRequest(): void {
+  // A clean exit on SIGINT lets --cpu-prof write its profile.
+  process.once('SIGINT', () => process.exit(0));
   const cpu0 = process.cpuUsage();
   process.on('message', (m: { type: string }) => {
     if (m.type === 'stats') {
       const c = process.cpuUsage(cpu0);
-      void send({ type: 'stats', rss: process.memoryUsage().rss, cpuUs: c.user + c.system });
+      const m = process.memoryUsage();
+      void send({ type: 'stats', rss: m.rss, heapTotal: m.heapTotal, cpuUs: c.user + c.system });
     }
   });
 }
 
+/** Inside the repo (gitignored build/) so the compiled modules resolve node_modules. */
+function buildDir(dir: string): string {
+  return join(ROOT, 'build', `.bench-server-${dir.slice(-6)}`);
+}
+
 async function runPortcullis(dir: string): Promise<void> {
+  // The compiled build (what the container runs) when the bench could build it, else the sources.
+  const compiled = join(buildDir(dir), 'runtime/server/server.js');
+  const { PortcullisServer } = (
+    existsSync(compiled) ? lazy(compiled) : lazy('../runtime/server/server')
+  ) as typeof ServerModule;
   const devNull = new Writable({ write: (_c, _e, cb) => cb() });
   const server = new PortcullisServer({
     bundlePath: join(dir, 'bundle.json'),
@@ -317,9 +336,11 @@ async function runLoad(port: number, dir: string, mode: 'max' | 'rate', duration
 // ---- orchestration ----------------------------------------------------------------------------
 
 function child(args: string[]): ChildProcess {
+  // BENCH_CPU_PROF=<dir>: V8 CPU profile of the measured server processes, for finding hot spots.
+  const prof = process.env.BENCH_CPU_PROF !== undefined && args[0] !== 'load' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   // tsx's CommonJS hook compiles in-thread (the ESM loader would add a hooks worker thread and its
   // heap to the RSS we measure; production runs compiled JavaScript without either).
-  return spawn(process.execPath, ['--require', 'tsx/cjs', __filename, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], cwd: ROOT });
+  return spawn(process.execPath, [...prof, '--require', 'tsx/cjs', __filename, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], cwd: ROOT });
 }
 
 function next<T>(p: ChildProcess, type: string): Promise<T> {
@@ -346,6 +367,7 @@ interface Measured {
   rateAchieved: number;
   failed: number;
   rssMiB: number;
+  heapMiB: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -356,11 +378,15 @@ async function measure(name: string, role: string, dir: string): Promise<Measure
   const server = child([role, dir]);
   const { port } = await next<{ port: number }>(server, 'listening');
   let maxRss = 0;
+  let maxHeap = 0;
   const sampler = setInterval(() => {
     server.send({ type: 'stats' });
   }, 200);
   server.on('message', (m: ServerMsg) => {
-    if (m.type === 'stats') maxRss = Math.max(maxRss, m.rss);
+    if (m.type === 'stats') {
+      maxRss = Math.max(maxRss, m.rss);
+      maxHeap = Math.max(maxHeap, m.heapTotal);
+    }
   });
   const load = async (mode: 'max' | 'rate', ms: number): Promise<LoadResult> => {
     const c = child(['load', String(port), dir, mode, String(ms)]);
@@ -379,7 +405,9 @@ async function measure(name: string, role: string, dir: string): Promise<Measure
   const cpu1 = await cpuAt();
   const rate = await load('rate', RATE_MS);
   clearInterval(sampler);
-  server.kill('SIGKILL');
+  const serverExit = new Promise((r) => server.once('exit', r));
+  server.kill(process.env.BENCH_CPU_PROF === undefined ? 'SIGKILL' : 'SIGINT');
+  await serverExit;
   const maxSorted = [...max.latenciesMs].sort((a, b) => a - b);
   const rateSorted = [...rate.latenciesMs].sort((a, b) => a - b);
   const cpuSeconds = (cpu1 - cpu0) / 1e6;
@@ -394,12 +422,17 @@ async function measure(name: string, role: string, dir: string): Promise<Measure
     rateAchieved: rate.ok / rate.seconds,
     failed: max.failed + rate.failed,
     rssMiB: maxRss / 1024 / 1024,
+    heapMiB: maxHeap / 1024 / 1024,
   };
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
   try {
+    const { canonicalJson } = lazy('../runtime/bundle') as typeof BundleModule;
+    const { createTestPki } = lazy('../test/helpers/tls') as typeof TlsHelpers;
+    const built = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', buildDir(dir)], { encoding: 'utf8' });
+    const how = built.status === 0 ? 'compiled build (tsc -p tsconfig.build.json)' : 'TypeScript sources via tsx (the build failed)';
     const pki = createTestPki();
     writeFileSync(join(dir, 'ca.crt'), pki.ca.cert);
     writeFileSync(join(dir, 'tls.crt'), pki.serving.cert);
@@ -413,7 +446,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `server bench: ${bundle.policies.length} policies (${bundle.policies.map((p) => p.name).join(', ')}), ` +
         `paths ${[...new Set(requests.map((r) => r.path))].join(' + ')}, Pod+Deployment reviews (avg ${avgBytes} B, 1 in 4 violating), ` +
-        `${CONNECTIONS} keep-alive TLS connections, max ${MAX_MS / 1000}s then ${RATE} req/s for ${RATE_MS / 1000}s\n`,
+        `${CONNECTIONS} keep-alive TLS connections, max ${MAX_MS / 1000}s then ${RATE} req/s for ${RATE_MS / 1000}s; server runs the ${how}\n`,
     );
     const load0 = loadavg()[0];
     const bare = await measure('bare node:https', 'bare', dir);
@@ -424,7 +457,7 @@ async function main(): Promise<void> {
       (m) =>
         `${m.name.padEnd(16)} ${fmt(m.maxRps).padStart(7)} req/s  ${fmt(m.perCoreRps).padStart(7)} /core-s  ` +
         `max-load p50 ${fmt(m.maxP50, 2)} p99 ${fmt(m.maxP99, 2)} ms   @${RATE}/s (got ${fmt(m.rateAchieved)}) p50 ${fmt(m.rateP50, 2)} p99 ${fmt(m.rateP99, 2)} ms   ` +
-        `RSS ${fmt(m.rssMiB, 1)} MiB  failed ${m.failed}`,
+        `RSS ${fmt(m.rssMiB, 1)} MiB (V8 heap ${fmt(m.heapMiB, 1)})  failed ${m.failed}`,
     );
     process.stdout.write(`${rows.join('\n')}\n`);
     const ratio = portcullis.maxRps / bare.maxRps;
@@ -439,6 +472,7 @@ async function main(): Promise<void> {
     // Other work on the machine skews every figure: say so next to them.
     process.stdout.write(`  load average (1 min) before/after: ${load0.toFixed(2)} / ${load1.toFixed(2)} on this machine\n`);
   } finally {
+    rmSync(buildDir(dir), { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   }
 }
