@@ -21,6 +21,9 @@ import {
 } from './media-types';
 import { descriptors, type RegistryClient } from './registry-client';
 
+/** At most this many legacy layers and bundle referrers are read per image. */
+export const MAX_SIGNATURES = 32;
+
 /** The `dev.sigstore.cosign/bundle` annotation: Rekor's signed entry timestamp and entry. */
 export interface RekorBundle {
   SignedEntryTimestamp: string;
@@ -79,7 +82,8 @@ export async function legacySignatures(
   const tag = signatureTag(digest);
   const manifest = await client.manifest(repository, tag, deadline);
   if (!manifest) return [];
-  const layers = descriptors(manifest.json.layers);
+  // Bounded: whoever can push to the repository must not make one admission fetch unbounded blobs.
+  const layers = descriptors(manifest.json.layers).slice(0, MAX_SIGNATURES);
   const out = await Promise.all(
     layers.map(async (layer, i): Promise<LegacySignature | undefined> => {
       if (layer.mediaType !== COSIGN_SIMPLESIGNING) return undefined;
@@ -107,7 +111,7 @@ export async function bundleSignatures(
 ): Promise<BundleSignature[]> {
   const refs = await client.referrers(repository, digest, SIGSTORE_BUNDLE_V03, deadline);
   const out = await Promise.all(
-    refs.slice(0, 16).map(async (ref): Promise<BundleSignature | undefined> => {
+    refs.slice(0, MAX_SIGNATURES).map(async (ref): Promise<BundleSignature | undefined> => {
       const manifest = await client.manifest(repository, ref.digest, deadline);
       if (!manifest) return undefined;
       const subject = manifest.json.subject as { digest?: unknown } | undefined;

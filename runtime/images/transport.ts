@@ -9,6 +9,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import type { Registry } from '../bundle';
+import { normalizeRegistryKey } from './docker-config';
 import { RegistryNotAllowedError } from './errors';
 
 export interface Endpoint {
@@ -31,15 +32,17 @@ export class TransportPool {
 
   /** The endpoint for `host`, or RegistryNotAllowedError when `registries` does not name it. */
   endpointFor(host: string, registries: readonly Registry[]): Endpoint {
-    const reg = registries.find((r) => r.host.toLowerCase() === host.toLowerCase());
+    // Compared after the same normalization as references (case, `index.docker.io` → `docker.io`).
+    const wanted = normalizeRegistryKey(host);
+    const reg = registries.find((r) => normalizeRegistryKey(r.host) === wanted);
     if (!reg) {
       throw new RegistryNotAllowedError(
         `registry "${host}" is not configured for this rule (allowed: ${registries.map((r) => r.host).join(', ')}); it was not contacted`,
       );
     }
     const insecure = reg.insecure === true;
-    const origin = new URL(`${insecure ? 'http' : 'https'}://${apiHost(reg.host)}`);
-    return { host: reg.host, origin, insecure, agent: this.agent(insecure, reg.caPem) };
+    const origin = new URL(`${insecure ? 'http' : 'https'}://${apiHost(wanted)}`);
+    return { host: wanted, origin, insecure, agent: this.agent(insecure, reg.caPem) };
   }
 
   /** An agent for `https:` with the system CAs plus `caPem` (token realms, redirects). */

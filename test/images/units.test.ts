@@ -179,6 +179,7 @@ describe('registry gate', () => {
       const regs = [{ host: 'Registry.Example.com' }, { host: 'docker.io' }, { host: '127.0.0.1:5000', insecure: true }];
       expect(pool.endpointFor('registry.example.com', regs).origin.href).toBe('https://registry.example.com/');
       expect(pool.endpointFor('docker.io', regs).origin.href).toBe('https://registry-1.docker.io/');
+      expect(pool.endpointFor('docker.io', [{ host: 'index.docker.io' }]).host).toBe('docker.io');
       expect(pool.endpointFor('127.0.0.1:5000', regs).origin.href).toBe('http://127.0.0.1:5000/');
       expect(() => pool.endpointFor('registry.example.com.evil.io', regs)).toThrow(RegistryNotAllowedError);
       expect(() => pool.endpointFor('127.0.0.1:5001', regs)).toThrow(RegistryNotAllowedError);
