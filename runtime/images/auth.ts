@@ -48,7 +48,10 @@ export class RegistryAuth {
     const cred = this.credentials.lookup(endpoint.host);
     if (challenge?.scheme === 'basic') {
       if (cred?.kind !== 'basic') throw new RegistryError(`${endpoint.host}: authentication required and no credentials are configured`, 401);
-      return basicHeader(cred);
+      const header = basicHeader(cred);
+      // Sent up front from now on (re-read from the docker config every 5 minutes).
+      this.tokens.set(`${endpoint.host}|${scope}`, { header, expiresAt: this.now() + 300_000 });
+      return header;
     }
     if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
       throw new RegistryError(`${endpoint.host}: unauthorized (no usable WWW-Authenticate challenge)`, 401);

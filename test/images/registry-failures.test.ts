@@ -184,6 +184,31 @@ describe.skipIf(!available)('registry failures are errors, never verdicts', () =
     }
   });
 
+  it('Basic auth challenge: credentials from the docker config, sent up front after the first challenge', async () => {
+    const expected = `Basic ${Buffer.from('robot:s3cret').toString('base64')}`;
+    const proxy = await startProxy(reg.port, (req): Injected | undefined =>
+      req.headers.authorization === expected ? undefined : { status: 401, headers: { 'www-authenticate': 'Basic realm="test"' } },
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-dockercfg-'));
+    const configPath = join(dir, 'config.json');
+    writeFileSync(configPath, JSON.stringify({ auths: { [proxy.host]: { username: 'robot', password: 's3cret' } } }));
+    const rule = verifyRule([{ host: proxy.host, insecure: true }], attestors);
+    const anon = createImageVerifier();
+    const v = createImageVerifier({ dockerConfigPath: configPath });
+    try {
+      await expect(anon.resolveDigest(`${proxy.host}/${repo}:v1`, rule)).rejects.toThrow(/authentication required and no credentials/);
+      expect((await v.verify(`${proxy.host}/${repo}:v1`, rule)).verified).toBe(true);
+      const challenged = proxy.log.filter((l) => l.authorization === undefined).length;
+      await v.resolveDigest(`${proxy.host}/${repo}:v1`, rule);
+      expect(proxy.log.filter((l) => l.authorization === undefined).length).toBe(challenged);
+    } finally {
+      anon.close();
+      v.close();
+      await proxy.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SSRF: an image on a host the rule does not name causes no network traffic', async () => {
     const listener = await startBlackHole();
     // The rule matches every image but only names the real registry.
