@@ -118,9 +118,6 @@ export class PortcullisServer {
       // would count as a webhook failure and, under failurePolicy Fail, deny someone's deploy).
       return503OnClosing: false,
       keepAliveTimeout: 65_000,
-      // A request must arrive whole within the longest webhook timeout (30 s) plus slack: a client
-      // trickling bytes cannot hold sockets and buffers forever.
-      requestTimeout: 35_000,
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
     });
     // While draining, every response closes its connection, so kept-alive clients (the API server)
