@@ -94,9 +94,13 @@ export class RegistryClient {
    * `sha256-<hex>` referrers tag (OCI 1.1 fallback; docker-registry 2.8 has no referrers API).
    */
   async referrers(repository: string, digest: string, artifactType: string, deadline: Deadline): Promise<Descriptor[]> {
+    let index: Record<string, unknown> | undefined;
+    if (this.pool.lacksReferrersApi(this.endpoint.origin)) {
+      index = (await this.manifest(repository, referrersTag(digest), deadline))?.json;
+      return descriptors(index?.manifests).filter((d) => d.artifactType === artifactType);
+    }
     const path = `/v2/${repository}/referrers/${digest}?artifactType=${encodeURIComponent(artifactType)}`;
     const res = await this.request(repository, 'GET', path, OCI_INDEX, deadline);
-    let index: Record<string, unknown> | undefined;
     if (res.status === 200) {
       try {
         index = JSON.parse(res.body.toString('utf8')) as Record<string, unknown>;
@@ -104,6 +108,7 @@ export class RegistryClient {
         throw new RegistryError(`${this.endpoint.host}: referrers response is not JSON`);
       }
     } else if (res.status === 404 || res.status === 400 || res.status === 405) {
+      this.pool.rememberNoReferrersApi(this.endpoint.origin);
       const tagged = await this.manifest(repository, referrersTag(digest), deadline);
       index = tagged?.json;
     } else {

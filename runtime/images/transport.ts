@@ -26,9 +26,23 @@ function apiHost(host: string): string {
   return host === 'docker.io' ? 'registry-1.docker.io' : host;
 }
 
+/** How long a registry's lack of the referrers API is remembered before probing again. */
+const REFERRERS_PROBE_INTERVAL_MS = 10 * 60_000;
+
 export class TransportPool {
   private readonly agents = new Map<string, HttpAgent | HttpsAgent>();
+  private readonly noReferrersApi = new Map<string, number>();
   private closed = false;
+
+  /** True while `origin` is known to lack the OCI 1.1 referrers API (use the tag fallback). */
+  lacksReferrersApi(origin: URL, now = Date.now()): boolean {
+    const until = this.noReferrersApi.get(origin.origin);
+    return until !== undefined && until > now;
+  }
+
+  rememberNoReferrersApi(origin: URL, now = Date.now()): void {
+    this.noReferrersApi.set(origin.origin, now + REFERRERS_PROBE_INTERVAL_MS);
+  }
 
   /** The endpoint for `host`, or RegistryNotAllowedError when `registries` does not name it. */
   endpointFor(host: string, registries: readonly Registry[]): Endpoint {

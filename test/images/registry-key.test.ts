@@ -230,6 +230,9 @@ describe.skipIf(!available)('key-based signatures on a real registry', () => {
       expect(verdicts.every((x) => x.verified)).toBe(true);
       const sigFetches = proxy.log.filter((l) => l.url.endsWith('.sig')).length;
       expect(sigFetches).toBe(1);
+      // docker-registry 2.8 has no referrers API: probed once, then the referrers tag is used directly.
+      expect(proxy.log.filter((l) => l.url.includes('/referrers/')).length).toBe(1);
+      expect(proxy.log.filter((l) => l.url.includes(`/manifests/sha256-${img.digest.slice(7)}`) && !l.url.endsWith('.sig')).length).toBe(1);
       const before = proxy.log.length;
       await proxy.close();
       expect((await v.verify(ref, r)).verified).toBe(true);
@@ -254,6 +257,7 @@ describe.skipIf(!available)('key-based signatures on a real registry', () => {
       await v.verify(ref, noNeg);
       await v.verify(ref, noNeg);
       expect(proxy.log.filter((l) => l.url.endsWith('.sig')).length).toBe(2);
+      expect(proxy.log.filter((l) => l.url.includes('/referrers/')).length).toBe(1); // remembered: no referrers API
       const neg = verifyRule([{ host: proxy.host, insecure: true }], base, { negativeCacheTtlSeconds: 5, name: 'neg' });
       // A different attestor configuration is a different cache key.
       const negRule = { ...neg, attestors: [keySet({ name: 'ci2', publicKeyPem: signer.publicKeyPem })] };
