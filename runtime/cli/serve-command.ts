@@ -17,7 +17,6 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from './main';
 import { createImageVerifier } from '../images';
-import { ensureDevCertificates } from '../server/dev-certs';
 import { PortcullisServer } from '../server/server';
 
 export interface ServeConfig {
@@ -153,6 +152,8 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv =
   }
   let caCert = '';
   if (config.dev && env.PORTCULLIS_TLS_CERT === undefined && !argv.some((a) => a.startsWith('--tls-cert'))) {
+    // Loaded only in dev mode: production never issues certificates (cert-manager does).
+    const { ensureDevCertificates } = await import('../server/dev-certs');
     const certs = ensureDevCertificates(resolve(config.devCertsDir));
     caCert = certs.caCert;
     process.stderr.write(`portcullis serve: ${certs.created ? 'generated' : 'reusing'} development certificates in ${certs.dir}\n`);
