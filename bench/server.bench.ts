@@ -340,7 +340,10 @@ function child(args: string[]): ChildProcess {
   const prof = process.env.BENCH_CPU_PROF !== undefined && args[0] !== 'load' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   // tsx's CommonJS hook compiles in-thread (the ESM loader would add a hooks worker thread and its
   // heap to the RSS we measure; production runs compiled JavaScript without either).
-  return spawn(process.execPath, [...prof, '--require', 'tsx/cjs', __filename, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], cwd: ROOT });
+  // BENCH_SERVER_FLAGS="--max-semi-space-size=4": V8 flags for both measured servers (e.g. the
+  // young-generation size a memory-limited container would get).
+  const flags = args[0] !== 'load' ? (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter((f) => f !== '') : [];
+  return spawn(process.execPath, [...prof, ...flags, '--require', 'tsx/cjs', __filename, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], cwd: ROOT });
 }
 
 function next<T>(p: ChildProcess, type: string): Promise<T> {
