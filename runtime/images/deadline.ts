@@ -12,23 +12,29 @@ export interface Deadline {
   dispose(): void;
 }
 
-/** A deadline `ms` from now that also follows `parent` (the caller's signal). */
-export function createDeadline(ms: number, parent?: AbortSignal, what = 'image check'): Deadline {
+/**
+ * A deadline `ms` from now that also follows `parents` (the caller's signal, the verifier's
+ * closing signal). Listeners on the parents are removed on dispose, so long-lived parents do not
+ * accumulate them (unlike `AbortSignal.any`).
+ */
+export function createDeadline(ms: number, parents: AbortSignal | readonly (AbortSignal | undefined)[] = [], what = 'image check'): Deadline {
   const controller = new AbortController();
   const at = Date.now() + ms;
-  const onParentAbort = (): void => controller.abort(parent?.reason);
+  const sources = (Array.isArray(parents) ? parents : [parents]).filter((p): p is AbortSignal => p !== undefined);
+  const listeners = sources.map((p) => {
+    const onAbort = (): void => controller.abort(p.reason);
+    if (p.aborted) controller.abort(p.reason);
+    else p.addEventListener('abort', onAbort, { once: true });
+    return [p, onAbort] as const;
+  });
   const timer = setTimeout(() => controller.abort(new DeadlineError(what, ms)), ms);
-  if (parent) {
-    if (parent.aborted) controller.abort(parent.reason);
-    else parent.addEventListener('abort', onParentAbort, { once: true });
-  }
   return {
     signal: controller.signal,
     at,
     remaining: () => Math.max(0, at - Date.now()),
     dispose: () => {
       clearTimeout(timer);
-      parent?.removeEventListener('abort', onParentAbort);
+      for (const [p, onAbort] of listeners) p.removeEventListener('abort', onAbort);
       // Cancel whatever is still running under this deadline (e.g. the other half of a
       // Promise.all that already failed): no request outlives the call that started it.
       if (!controller.signal.aborted) controller.abort(new Error('image check finished'));

@@ -85,7 +85,7 @@ export function createImageVerifier(options: ImageVerifierOptions = {}): Closabl
     new RegistryClient(pool.endpointFor(ref.registry, rule.registries), auth, pool);
 
   async function withDeadline<T>(rule: VerifyImagesRule, signal: AbortSignal | undefined, work: (d: Deadline) => Promise<T>): Promise<T> {
-    const deadline = createDeadline(rule.requestTimeoutMs, anySignal(signal, closing.signal));
+    const deadline = createDeadline(rule.requestTimeoutMs, [signal, closing.signal]);
     try {
       return await work(deadline);
     } finally {
@@ -152,8 +152,4 @@ export function createImageVerifier(options: ImageVerifierOptions = {}): Closabl
       return cache.size;
     },
   };
-}
-
-function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
-  return a ? AbortSignal.any([a, b]) : b;
 }

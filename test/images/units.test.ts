@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { generateKeyPairSync } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { parseChallenge } from '../../runtime/images/www-authenticate';
 import { retryAfterMs, type HttpResponse } from '../../runtime/images/http';
 import { normalizeRegistryKey, parseDockerConfig } from '../../runtime/images/docker-config';
@@ -154,6 +155,17 @@ describe('deadlines', () => {
     parent.abort(new Error('cancelled'));
     expect(child.signal.aborted).toBe(true);
     child.dispose();
+  });
+
+  it('do not accumulate listeners on a long-lived parent signal', () => {
+    const closing = new AbortController();
+    for (let i = 0; i < 1000; i++) createDeadline(1000, [undefined, closing.signal]).dispose();
+    expect(getEventListeners(closing.signal, 'abort')).toHaveLength(0);
+    const live = createDeadline(1000, [closing.signal]);
+    expect(getEventListeners(closing.signal, 'abort')).toHaveLength(1);
+    closing.abort(new Error('closed'));
+    expect(live.signal.aborted).toBe(true);
+    live.dispose();
   });
 });
 
