@@ -710,10 +710,10 @@ function diffExemption(p: Policy, a: Exemption, b: Exemption, emit: Emit, option
     const t1 = a.expiresAt === undefined ? Infinity : Date.parse(a.expiresAt);
     const t2 = b.expiresAt === undefined ? Infinity : Date.parse(b.expiresAt);
     const renewed = expired(a, options.now) && !expired(b, options.now);
-    if (b.expiresAt === undefined) widened([...x, ` no longer expires (it expired ${a.expiresAt ?? ''}).`]);
-    else if (a.expiresAt === undefined) narrowed([...x, ` now expires ${b.expiresAt} (it never expired).`]);
-    else if (t2 > t1) widened([...x, renewed ? ` is renewed until ${b.expiresAt} (it expired ${a.expiresAt}).` : ` is extended until ${b.expiresAt} (it expired ${a.expiresAt}).`]);
-    else narrowed([...x, ` now expires earlier, ${b.expiresAt} (it expired ${a.expiresAt}).`]);
+    if (b.expiresAt === undefined) widened([...x, ` no longer expires (it was set to expire ${a.expiresAt ?? ''}).`]);
+    else if (a.expiresAt === undefined) narrowed([...x, ` now expires ${b.expiresAt} (it had no expiry).`]);
+    else if (t2 > t1) widened([...x, renewed ? ` is renewed until ${b.expiresAt} (it expired ${a.expiresAt}).` : ` is extended until ${b.expiresAt} (was ${a.expiresAt}).`]);
+    else narrowed([...x, ` now expires earlier, ${b.expiresAt} (was ${a.expiresAt}).`]);
   }
   if (a.owner !== b.owner) emit('exemption-changed', 'neutral', [...x, ' changes owner from ', code(a.owner), ' to ', code(b.owner), '.']);
   if (a.reason !== b.reason) emit('exemption-changed', 'neutral', [...x, ' changes its reason to ', code(b.reason), '.']);

@@ -104,7 +104,7 @@ describe('diffBundles', () => {
       'looser: Exemption "network-tools" of policy "pod-security", control "capabilities_restricted", now also covers the capabilities.add values "SYS_ADMIN".',
       'looser: Exemption "network-tools" of policy "pod-security" now also relieves "runAsNonRoot".',
       'looser: Exemption "network-tools" of policy "pod-security" now also covers the namespaces "payments".',
-      'looser: Exemption "network-tools" of policy "pod-security" is extended until 2027-12-31T00:00:00Z (it expired 2027-03-31T00:00:00Z).',
+      'looser: Exemption "network-tools" of policy "pod-security" is extended until 2027-12-31T00:00:00Z (was 2027-03-31T00:00:00Z).',
     ]);
     expect(d.summary.looser).toBe(5);
   });
@@ -132,7 +132,7 @@ describe('diffBundles', () => {
     });
     expect(sentences(narrowed)).toEqual([
       'stricter: Exemption "network-tools" of policy "pod-security", control "capabilities_restricted", no longer covers the capabilities.add values "NET_RAW".',
-      'stricter: Exemption "network-tools" of policy "pod-security" now expires earlier, 2027-01-31T00:00:00Z (it expired 2027-03-31T00:00:00Z).',
+      'stricter: Exemption "network-tools" of policy "pod-security" now expires earlier, 2027-01-31T00:00:00Z (was 2027-03-31T00:00:00Z).',
     ]);
   });
 
