@@ -136,6 +136,21 @@ describe('diffBundles', () => {
     ]);
   });
 
+  it('reports an exemption that stops or starts expiring', () => {
+    const forever = diff((b) => {
+      delete findPolicy(b, 'pod-security').exemptions[0].expiresAt;
+    });
+    expect(sentences(forever)).toEqual([
+      'looser: Exemption "network-tools" of policy "pod-security" no longer expires (it was set to expire 2027-03-31T00:00:00Z).',
+    ]);
+    const noExpiry = clone(before);
+    delete findPolicy(noExpiry, 'pod-security').exemptions[0].expiresAt;
+    const later = diffBundles(noExpiry, before, { now: NOW });
+    expect(later.changes.map((c) => `${c.direction}: ${toText(c.sentence)}`)).toEqual([
+      'stricter: Exemption "network-tools" of policy "pod-security" now expires 2027-03-31T00:00:00Z (it had no expiry).',
+    ]);
+  });
+
   it('reports an exemption that has expired by --now, and one that is renewed', () => {
     const later = new Date('2027-04-15T00:00:00Z');
     const d = diff((b) => {
