@@ -119,6 +119,8 @@ class Progress {
  * at the end, they are evaluated with the labels known by then.
  */
 const MAX_DEFERRED = 10_000;
+/** Workloads evaluated concurrently with --verify-images. */
+const IMAGE_CONCURRENCY = 8;
 
 interface Pending {
   object: Record<string, unknown>;
@@ -140,6 +142,16 @@ async function scanInputs(
   const deferred: Pending[] = [];
   const progress = new Progress(process.stderr.isTTY === true);
   let n = 0;
+
+  // With an image verifier, evaluations wait on registries: keep a few in flight (the verifier
+  // coalesces and caches per digest). Without one, evaluation is CPU-bound and runs one at a time.
+  const concurrency = context.images === undefined ? 1 : IMAGE_CONCURRENCY;
+  const inFlight = new Set<Promise<void>>();
+  const schedule = async (p: Pending): Promise<void> => {
+    const task: Promise<void> = evaluate(p).finally(() => inFlight.delete(task));
+    inFlight.add(task);
+    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+  };
 
   const evaluate = async (p: Pending): Promise<void> => {
     let labels: Record<string, string> | undefined;
@@ -196,11 +208,12 @@ async function scanInputs(
         }
         const pending: Pending = { object, ref, uid: ref.uid ?? `scan-${n}` };
         if (ref.namespace !== undefined && !nsLabels.has(ref.namespace) && deferred.length < MAX_DEFERRED) deferred.push(pending);
-        else await evaluate(pending);
+        else await schedule(pending);
       }
     }
   }
-  for (const p of deferred.splice(0)) await evaluate(p);
+  for (const p of deferred.splice(0)) await schedule(p);
+  await Promise.all(inFlight);
   progress.done();
   return { result: acc.finish(scan.bundleModes), unlabelled: [...unlabelled].sort(), warnings };
 }
