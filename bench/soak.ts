@@ -14,6 +14,12 @@
  *   npm run soak                                   # 60 s at 1,000 req/s
  *   SOAK_SECONDS=10 SOAK_RATE=300 npm run soak     # a short run
  *   SOAK_CONNECTIONS=32                            # keep-alive connections (default 16)
+ *   SOAK_WARMUP_SECONDS=5                          # ramp before the measured run (errors count)
+ *
+ * After SIGTERM every answer closes its connection (the server's drain), so the client must open
+ * new ones; once the listener has closed, a new connection is refused (ECONNREFUSED): that request
+ * was never accepted — in a cluster it goes to another replica — and is reported apart, while every
+ * request the server accepted must complete correctly.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -34,6 +40,8 @@ const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const RATE = Number(process.env.SOAK_RATE ?? 1000);
 const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 16);
 const DRAIN_DELAY_MS = 2000;
+/** Ramp from 10 % to the full rate first (a new pod behind a readiness probe); reported apart. */
+const WARMUP_SECONDS = Number(process.env.SOAK_WARMUP_SECONDS ?? 5);
 const ROOT = resolve(__dirname, '..');
 
 // ---- workload mix ------------------------------------------------------------------------
@@ -160,6 +168,9 @@ async function main(): Promise<void> {
   const pid = child.pid!;
 
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS, ca: ca.cert });
+  // After SIGTERM every answer closes its connection; like the API server's transport (no
+  // per-host connection cap), new requests then get a connection at once instead of queueing.
+  const drainAgent = new Agent({ keepAlive: true, ca: ca.cert });
   const get = (path: string): Promise<{ status: number; body: string }> =>
     new Promise((res) => {
       const req = httpsRequest({ host: '127.0.0.1', port, path, servername: 'localhost', ca: ca.cert, agent: false }, (r) => {
@@ -177,10 +188,17 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`soak: portcullis serve pid ${pid} ready on :${port}; ${SECONDS} s at ${RATE} req/s over ${CONNECTIONS} keep-alive connections\n`);
 
-  const latencies: number[] = [];
-  /** Latencies of requests sent after SIGTERM (every answer then closes its connection). */
-  const drainLatencies: number[] = [];
-  let terminating = false;
+  let loadStart = performance.now();
+  type Phase = 'warmup' | 'steady' | 'drain';
+  let phase: Phase = 'warmup';
+  const latencyBy: Record<Phase, number[]> = { warmup: [], steady: [], drain: [] };
+  const latencies = latencyBy.steady;
+  const drainLatencies = latencyBy.drain;
+  /** Requests the server had in hand when SIGTERM was sent, by uid → settled correctly? */
+  const pending = new Map<string, Shot>();
+  let inFlightAtTerm: Set<string> | undefined = undefined;
+  let inFlightAtTermOk = 0;
+  let refusedAfterClose = 0;
   /** Worst latency of the requests sent in each second of the run. */
   const perSecondMax: number[] = [];
   const errors = new Map<string, number>();
@@ -191,11 +209,13 @@ async function main(): Promise<void> {
 
   const fire = (s: Shot): void => {
     const started = performance.now();
-    const samples = terminating ? drainLatencies : latencies;
+    const samples = latencyBy[phase];
+    const firedIn = phase;
+    pending.set(s.uid, s);
     inFlight += 1;
     sent += 1;
     const req = httpsRequest(
-      { host: '127.0.0.1', port, path: s.path, method: 'POST', servername: 'localhost', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s.body) } },
+      { host: '127.0.0.1', port, path: s.path, method: 'POST', servername: 'localhost', agent: phase === 'drain' ? drainAgent : agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s.body) } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (d: Buffer) => chunks.push(d));
@@ -203,27 +223,32 @@ async function main(): Promise<void> {
           inFlight -= 1;
           completed += 1;
           samples.push(performance.now() - started);
+          pending.delete(s.uid);
           const second = Math.floor((started - loadStart) / 1000);
-          perSecondMax[second] = Math.max(perSecondMax[second] ?? 0, performance.now() - started);
+          if (firedIn !== 'warmup') perSecondMax[second] = Math.max(perSecondMax[second] ?? 0, performance.now() - started);
           if (res.statusCode !== 200) return countError(`http ${res.statusCode}`);
           try {
             const r = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { response: { uid: string; allowed: boolean; patch?: string } }).response;
             if (r.uid !== s.uid) return countError('uid mismatch');
             const verdict = !r.allowed ? 'denied' : r.patch !== undefined ? 'patched' : 'allowed';
-            if (verdict !== s.expect) countError(`expected ${s.expect}, got ${verdict}`);
+            if (verdict !== s.expect) return countError(`expected ${s.expect}, got ${verdict}`);
+            if (inFlightAtTerm?.has(s.uid)) inFlightAtTermOk += 1;
           } catch {
             countError('malformed body');
           }
         });
         res.on('error', () => {
           inFlight -= 1;
+          pending.delete(s.uid);
           countError('response error');
         });
       },
     );
     req.on('error', (err: NodeJS.ErrnoException) => {
       inFlight -= 1;
-      countError(`request error ${err.code ?? err.message}`);
+      pending.delete(s.uid);
+      if (firedIn === 'drain' && err.code === 'ECONNREFUSED') refusedAfterClose += 1;
+      else countError(`request error ${err.code ?? err.message}`);
     });
     req.end(s.body);
   };
@@ -235,23 +260,41 @@ async function main(): Promise<void> {
     if (v !== undefined) rss.push(v);
   }, 1000);
 
-  // Open-loop load: RATE per second in 10 ms ticks, whatever the answers' speed.
+  // Warm-up: ramp linearly from 10 % to the full rate.
   let n = 0;
-  let loadStart = performance.now();
+  const warmStart = performance.now();
+  const warmMs = WARMUP_SECONDS * 1000;
+  while (performance.now() - warmStart < warmMs) {
+    const t = (performance.now() - warmStart) / 1000;
+    const due = Math.floor(RATE * (0.1 * t + (0.9 * t * t) / (2 * WARMUP_SECONDS)));
+    let sentNow = 0;
+    while (sentNow < due - (n - 0)) {
+      fire(nextShot(n++));
+      sentNow += 1;
+    }
+    await sleep(10);
+  }
+  const warmupSent = sent;
+  phase = 'steady';
+
+  // Open-loop load: RATE per second in 10 ms ticks, whatever the answers' speed.
   let stopLoad = false;
+  loadStart = performance.now();
+  let base = n;
   const loadDone = new Promise<void>((done) => {
     const tick = (): void => {
       if (stopLoad) {
         done();
         return;
       }
-      const due = Math.floor(((performance.now() - loadStart) / 1000) * RATE);
+      const due = base + Math.floor(((performance.now() - loadStart) / 1000) * RATE);
       while (n < due) fire(nextShot(n++));
       setTimeout(tick, 10);
     };
     tick();
   });
   loadStart = performance.now();
+  base = n;
 
   const events: string[] = [];
   const note = (text: string): void => {
@@ -309,7 +352,8 @@ async function main(): Promise<void> {
   await sleep(Math.max(0, SECONDS * 1000 - (performance.now() - loadStart)));
   const loadSeconds = (performance.now() - loadStart) / 1000;
   const sentBeforeTerm = sent;
-  terminating = true;
+  phase = 'drain';
+  inFlightAtTerm = new Set(pending.keys());
   child.kill('SIGTERM');
   note(`SIGTERM sent with ${inFlight} requests in flight`);
   await sleep(DRAIN_DELAY_MS / 2);
@@ -322,7 +366,9 @@ async function main(): Promise<void> {
   note(`portcullis serve exited with ${code}`);
   clearInterval(sampler);
   agent.destroy();
+  drainAgent.destroy();
   if (inFlight > 0) countError(`${inFlight} requests never completed`);
+  if (inFlightAtTermOk !== inFlightAtTerm.size) countError(`${inFlightAtTerm.size - inFlightAtTermOk} of the requests in flight at SIGTERM did not complete correctly`);
   if (code !== 0) countError(`exit code ${String(code)}`);
   if (code === 'timeout') child.kill('SIGKILL');
 
@@ -334,7 +380,9 @@ async function main(): Promise<void> {
     [
       '',
       `requests: ${sent} sent, ${completed} completed, ${errorCount} errors${errorCount > 0 ? ` (${[...errors].map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}`,
-      `rate: ${(sentBeforeTerm / loadSeconds).toFixed(0)} req/s offered, ${(completed / loadSeconds).toFixed(0)} req/s answered over ${loadSeconds.toFixed(1)} s`,
+      `warm-up: ${warmupSent} requests over ${WARMUP_SECONDS} s (ramp to ${RATE} req/s); latency ms p50 ${percentile([...latencyBy.warmup].sort((a, b) => a - b), 50).toFixed(2)}, p99 ${percentile([...latencyBy.warmup].sort((a, b) => a - b), 99).toFixed(2)}`,
+      `rate: ${((sentBeforeTerm - warmupSent) / loadSeconds).toFixed(0)} req/s offered, ${(latencies.length / loadSeconds).toFixed(0)} req/s answered over ${loadSeconds.toFixed(1)} s (measured phase)`,
+      `shutdown: ${inFlightAtTerm.size} in flight at SIGTERM, ${inFlightAtTermOk} completed correctly; ${drainLatencies.length} accepted after SIGTERM, all checked; ${refusedAfterClose} refused at connect after the listener closed (never accepted)`,
       `latency ms (until SIGTERM): p50 ${percentile(sorted, 50).toFixed(2)}, p99 ${percentile(sorted, 99).toFixed(2)}, p99.9 ${percentile(sorted, 99.9).toFixed(2)}, max ${(sorted.at(-1) ?? NaN).toFixed(2)}`,
       `latency ms (sent after SIGTERM, ${drainSorted.length} requests): p50 ${percentile(drainSorted, 50).toFixed(2)}, p99 ${percentile(drainSorted, 99).toFixed(2)}, max ${(drainSorted.at(-1) ?? NaN).toFixed(2)}`,
       `worst latency ms per second sent: ${perSecondMax.map((v) => (v ?? 0).toFixed(0)).join(' ')}`,
