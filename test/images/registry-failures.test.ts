@@ -105,6 +105,21 @@ describe.skipIf(!available)('registry failures are errors, never verdicts', () =
     }
   });
 
+  it('HEAD without a digest header (or refused) falls back to GET and hashes the manifest itself', async () => {
+    for (const injected of [{ status: 200 }, { status: 405 }]) {
+      const proxy = await startProxy(reg.port, (req) => (req.method === 'HEAD' ? injected : undefined));
+      const rule = verifyRule([{ host: proxy.host, insecure: true }], attestors);
+      const v = createImageVerifier();
+      try {
+        expect(await v.resolveDigest(`${proxy.host}/${repo}:v1`, rule)).toBe(digest);
+        expect(proxy.log.map((l) => l.method)).toEqual(['HEAD', 'GET']);
+      } finally {
+        v.close();
+        await proxy.close();
+      }
+    }
+  });
+
   it('503 with a Retry-After beyond the deadline fails at once', async () => {
     const proxy = await startProxy(reg.port, () => ({ status: 503, headers: { 'retry-after': '30' } }));
     const rule = verifyRule([{ host: proxy.host, insecure: true }], attestors, { requestTimeoutMs: 2000 });
