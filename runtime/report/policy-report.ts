@@ -44,6 +44,8 @@ export interface PolicyReport {
   apiVersion: typeof POLICY_REPORT_API_VERSION;
   kind: 'PolicyReport' | 'ClusterPolicyReport';
   metadata: { name: string; namespace?: string; labels: Record<string, string>; annotations?: Record<string, string> };
+  /** The engine that produced every result (also set per result). */
+  source: 'portcullis';
   summary: PolicyReportSummary;
   results: PolicyReportResult[];
 }
@@ -164,6 +166,7 @@ function shell(ns: string, name: string, options: PolicyReportOptions): PolicyRe
     apiVersion: POLICY_REPORT_API_VERSION,
     kind: ns === '' ? 'ClusterPolicyReport' : 'PolicyReport',
     metadata,
+    source: 'portcullis',
     summary: { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 },
     results: [],
   };

@@ -172,6 +172,7 @@ describe('portcullis scan -o policyreport', { timeout: 120_000 }, () => {
     for (const report of reports) {
       expect(report.apiVersion).toBe(POLICY_REPORT_API_VERSION);
       expect(report.kind).toBe('PolicyReport');
+      expect(report.source).toBe('portcullis');
       expect(report.metadata.name).toBe(`portcullis-scan-${report.metadata.namespace}`);
       expect(report.metadata.labels['app.kubernetes.io/managed-by']).toBe('portcullis');
       expect(report.metadata.annotations?.['portcullis.dev/bundle-hash']).toMatch(/^sha256:[0-9a-f]{64}$/);
