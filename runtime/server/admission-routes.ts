@@ -8,6 +8,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, F
 import { evaluate } from '../engine/evaluate';
 import type { Decision, ImageVerifier, EvaluationContext } from '../engine/types';
 import {
+  ADMISSION_API_VERSION,
   reviewResponse,
   toAdmissionInput,
   AdmissionReviewRequestSchema,
@@ -43,7 +44,7 @@ function clientError(reply: FastifyReply, statusCode: number, message: string): 
 function describeFrameworkError(err: FastifyError): { status: number; reason: string; message: string } {
   switch (err.code) {
     case 'FST_ERR_VALIDATION':
-      return { status: 400, reason: 'schema', message: `not a valid AdmissionReview ${'admission.k8s.io/v1'}: ${err.message}` };
+      return { status: 400, reason: 'schema', message: `not a valid AdmissionReview ${ADMISSION_API_VERSION}: ${err.message}` };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { status: 400, reason: 'content_type', message: 'wrong content type: an AdmissionReview must be sent as application/json' };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
