@@ -194,7 +194,7 @@ async function main(): Promise<void> {
   const latencyBy: Record<Phase, number[]> = { warmup: [], steady: [], drain: [] };
   const latencies = latencyBy.steady;
   const drainLatencies = latencyBy.drain;
-  /** Requests the server had in hand when SIGTERM was sent, by uid → settled correctly? */
+  /** Requests written to a connection and not answered yet (the server has them), by uid. */
   const pending = new Map<string, Shot>();
   let inFlightAtTerm: Set<string> | undefined = undefined;
   let inFlightAtTermOk = 0;
@@ -211,7 +211,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     const samples = latencyBy[phase];
     const firedIn = phase;
-    pending.set(s.uid, s);
+    let written = false;
     inFlight += 1;
     sent += 1;
     const req = httpsRequest(
@@ -247,8 +247,13 @@ async function main(): Promise<void> {
     req.on('error', (err: NodeJS.ErrnoException) => {
       inFlight -= 1;
       pending.delete(s.uid);
-      if (firedIn === 'drain' && err.code === 'ECONNREFUSED') refusedAfterClose += 1;
+      // Never written to a connection, refused once the listener had closed: never accepted.
+      if (!written && err.code === 'ECONNREFUSED' && inFlightAtTerm !== undefined) refusedAfterClose += 1;
       else countError(`request error ${err.code ?? err.message}`);
+    });
+    req.on('finish', () => {
+      written = true;
+      pending.set(s.uid, s);
     });
     req.end(s.body);
   };
@@ -382,7 +387,7 @@ async function main(): Promise<void> {
       `requests: ${sent} sent, ${completed} completed, ${errorCount} errors${errorCount > 0 ? ` (${[...errors].map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}`,
       `warm-up: ${warmupSent} requests over ${WARMUP_SECONDS} s (ramp to ${RATE} req/s); latency ms p50 ${percentile([...latencyBy.warmup].sort((a, b) => a - b), 50).toFixed(2)}, p99 ${percentile([...latencyBy.warmup].sort((a, b) => a - b), 99).toFixed(2)}`,
       `rate: ${((sentBeforeTerm - warmupSent) / loadSeconds).toFixed(0)} req/s offered, ${(latencies.length / loadSeconds).toFixed(0)} req/s answered over ${loadSeconds.toFixed(1)} s (measured phase)`,
-      `shutdown: ${inFlightAtTerm.size} in flight at SIGTERM, ${inFlightAtTermOk} completed correctly; ${drainLatencies.length} accepted after SIGTERM, all checked; ${refusedAfterClose} refused at connect after the listener closed (never accepted)`,
+      `shutdown: ${inFlightAtTerm.size} written and unanswered at SIGTERM, ${inFlightAtTermOk} completed correctly; ${drainLatencies.length} answers to requests sent after SIGTERM, all checked; ${refusedAfterClose} never written to a connection and refused at connect after the listener closed (never accepted)`,
       `latency ms (until SIGTERM): p50 ${percentile(sorted, 50).toFixed(2)}, p99 ${percentile(sorted, 99).toFixed(2)}, p99.9 ${percentile(sorted, 99.9).toFixed(2)}, max ${(sorted.at(-1) ?? NaN).toFixed(2)}`,
       `latency ms (sent after SIGTERM, ${drainSorted.length} requests): p50 ${percentile(drainSorted, 50).toFixed(2)}, p99 ${percentile(drainSorted, 99).toFixed(2)}, max ${(drainSorted.at(-1) ?? NaN).toFixed(2)}`,
       `worst latency ms per second sent: ${perSecondMax.map((v) => (v ?? 0).toFixed(0)).join(' ')}`,
