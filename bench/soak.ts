@@ -212,6 +212,7 @@ async function main(): Promise<void> {
     const samples = latencyBy[phase];
     const firedIn = phase;
     let written = false;
+    let settled = false;
     inFlight += 1;
     sent += 1;
     const req = httpsRequest(
@@ -220,6 +221,7 @@ async function main(): Promise<void> {
         const chunks: Buffer[] = [];
         res.on('data', (d: Buffer) => chunks.push(d));
         res.on('end', () => {
+          settled = true;
           inFlight -= 1;
           completed += 1;
           samples.push(performance.now() - started);
@@ -238,6 +240,7 @@ async function main(): Promise<void> {
           }
         });
         res.on('error', () => {
+          settled = true;
           inFlight -= 1;
           pending.delete(s.uid);
           countError('response error');
@@ -245,6 +248,7 @@ async function main(): Promise<void> {
       },
     );
     req.on('error', (err: NodeJS.ErrnoException) => {
+      settled = true;
       inFlight -= 1;
       pending.delete(s.uid);
       // Never written to a connection, refused once the listener had closed: never accepted.
@@ -252,8 +256,9 @@ async function main(): Promise<void> {
       else countError(`request error ${err.code ?? err.message}`);
     });
     req.on('finish', () => {
+      // 'finish' can come after the answer: only a request still waiting is in flight.
       written = true;
-      pending.set(s.uid, s);
+      if (!settled) pending.set(s.uid, s);
     });
     req.end(s.body);
   };
