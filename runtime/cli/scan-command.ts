@@ -33,7 +33,8 @@ const USAGE = `usage: portcullis scan <file|dir|->... [options]
   --details                 table: list every workload with findings and its messages
   --bundle-modes            evaluate with the bundle's modes (Audit only warns) instead of all as Enforce
   --namespace-labels NS:K=V[,K=V]   labels of namespace NS for namespaceSelectors (repeatable;
-                            Namespace objects in the input are used too)
+                            K=V[,K=V] without NS: every namespace; merged over the labels of
+                            Namespace objects in the input)
   --now TIME                RFC 3339 clock for exemption expiry and report timestamps (default: now)
   --verify-images           check image signatures against the registries the policies name
   --docker-config FILE      registry credentials for --verify-images
@@ -49,18 +50,29 @@ type Format = (typeof FORMATS)[number];
 
 class UsageError extends Error {}
 
+/** The `--namespace-labels` key for labels given to every namespace (no namespace is named `*`). */
+const ALL_NAMESPACES = '*';
+
+/**
+ * `NS:KEY=VALUE[,KEY=VALUE]` labels one namespace; `KEY=VALUE[,…]` (as `portcullis test` takes it)
+ * labels every namespace. Label keys never contain `:`, so the first `:` before any `=` names a namespace.
+ */
 function parseNamespaceLabels(values: readonly string[]): Map<string, Record<string, string>> {
   const out = new Map<string, Record<string, string>>();
   for (const v of values) {
     const colon = v.indexOf(':');
-    if (colon <= 0) throw new UsageError(`--namespace-labels "${v}": expected NS:KEY=VALUE[,KEY=VALUE]`);
-    const labels: Record<string, string> = { ...(out.get(v.slice(0, colon)) ?? {}) };
-    for (const pair of v.slice(colon + 1).split(',').filter((p) => p !== '')) {
+    const firstEq = v.indexOf('=');
+    const scoped = colon > 0 && (firstEq < 0 || colon < firstEq);
+    const ns = scoped ? v.slice(0, colon) : ALL_NAMESPACES;
+    const body = scoped ? v.slice(colon + 1) : v;
+    if (!scoped && firstEq <= 0) throw new UsageError(`--namespace-labels "${v}": expected NS:KEY=VALUE[,KEY=VALUE] or KEY=VALUE[,KEY=VALUE]`);
+    const labels: Record<string, string> = { ...(out.get(ns) ?? {}) };
+    for (const pair of body.split(',').filter((p) => p !== '')) {
       const eq = pair.indexOf('=');
       if (eq <= 0) throw new UsageError(`--namespace-labels "${v}": "${pair}" is not KEY=VALUE`);
       labels[pair.slice(0, eq)] = pair.slice(eq + 1);
     }
-    out.set(v.slice(0, colon), labels);
+    out.set(ns, labels);
   }
   return out;
 }
@@ -136,7 +148,11 @@ async function scanInputs(
   keepPasses: boolean,
 ): Promise<ScanRun> {
   const acc = new ScanAccumulator(keepPasses);
-  const nsLabels = new Map<string, Record<string, string>>(flagLabels);
+  // labels from Namespace documents; flags are merged over them when a workload is evaluated
+  const nsLabels = new Map<string, Record<string, string>>();
+  const everyNamespace = flagLabels.get(ALL_NAMESPACES);
+  /** Labels seen for this namespace itself (a Namespace document or NS:… flag). */
+  const known = (ns: string) => nsLabels.has(ns) || flagLabels.has(ns);
   const unlabelled = new Set<string>();
   const warnings: string[] = [];
   const deferred: Pending[] = [];
@@ -157,9 +173,8 @@ async function scanInputs(
     let labels: Record<string, string> | undefined;
     const ns = p.ref.namespace;
     if (ns !== undefined) {
-      const known = nsLabels.get(ns);
-      if (known === undefined) unlabelled.add(ns);
-      labels = known ?? {};
+      if (!known(ns) && everyNamespace === undefined) unlabelled.add(ns);
+      labels = { ...(nsLabels.get(ns) ?? {}), ...(everyNamespace ?? {}), ...(flagLabels.get(ns) ?? {}) };
     }
     // the shared reader (runtime/cli/input.ts) turns the manifest into the CREATE admission would see
     const [doc] = toInputs([{ source: p.uid, doc: p.object }], labels === undefined ? {} : { namespaceLabels: labels });
@@ -191,7 +206,7 @@ async function scanInputs(
           const meta = isRecord(object) && isRecord(object.metadata) ? object.metadata : {};
           const labels: Record<string, string> = {};
           if (isRecord(meta.labels)) for (const [k, v] of Object.entries(meta.labels)) if (typeof v === 'string') labels[k] = v;
-          if (!flagLabels.has(ref.name)) nsLabels.set(ref.name, labels);
+          nsLabels.set(ref.name, labels);
           acc.ignored();
           continue;
         }
@@ -207,7 +222,7 @@ async function scanInputs(
           continue;
         }
         const pending: Pending = { object, ref, uid: ref.uid ?? `scan-${n}` };
-        if (ref.namespace !== undefined && !nsLabels.has(ref.namespace) && deferred.length < MAX_DEFERRED) deferred.push(pending);
+        if (ref.namespace !== undefined && !known(ref.namespace) && deferred.length < MAX_DEFERRED) deferred.push(pending);
         else await schedule(pending);
       }
     }

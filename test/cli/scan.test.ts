@@ -275,6 +275,10 @@ describe('portcullis scan inputs, modes and exit codes', { timeout: 120_000 }, (
     expect(known.status).toBe(1);
     const rules = JSON.parse(known.stdout).rules.map((r: { policy: string }) => r.policy);
     expect(rules).toEqual(['required-labels']);
+    // without a namespace: labels for every namespace, as `portcullis test --namespace-labels` takes them
+    const everywhere = scan(['-', '-o', 'json', '--namespace-labels', 'environment=production'], input);
+    expect(everywhere.status).toBe(1);
+    expect(JSON.parse(everywhere.stdout)).toMatchObject({ unlabelledNamespaces: [], rules: [{ policy: 'required-labels' }] });
     // a Namespace document that comes after the workload still supplies its labels
     const later = scan(['-', '-o', 'json'], `${input}---\n${stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'payments', labels: { environment: 'production' } } })}`);
     expect(later.status).toBe(1);
