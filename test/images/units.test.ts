@@ -207,12 +207,10 @@ describe('retry policy', () => {
   it('retries 429/503 honouring Retry-After, then returns the success', async () => {
     const d = createDeadline(5000);
     const answers = [res(429, { 'retry-after': '0' }), res(503), res(200)];
-    const started = Date.now();
     const out = await withRetry(() => Promise.resolve(answers.shift()!), d, { baseDelayMs: 10 });
     d.dispose();
     expect(out.status).toBe(200);
     expect(answers).toHaveLength(0);
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('does not retry 4xx or non-transient transport errors', async () => {
