@@ -23,6 +23,8 @@ const mutating = policiesOf(bundle, PATHS.mutate);
 const enforcing = policiesOf(bundle, PATHS.validate);
 const all = [...mutating, ...enforcing, ...policiesOf(bundle, PATHS.audit)];
 const RUNS = Number(process.env.PORTCULLIS_PROPERTY_RUNS ?? 300);
+/** A case that takes longer is a hang: fast-check fails it (and shrinks it). */
+const CASE_TIMEOUT_MS = 5_000;
 
 describe('engine properties', () => {
   it('never allows a workload carrying a forbidden feature, and names the feature', async () => {
@@ -39,7 +41,7 @@ describe('engine properties', () => {
         const direct = await evaluate('validate', c.input, enforcing, CONTEXT);
         expect(direct.allowed, c.label).toBe(false);
       }),
-      { numRuns: RUNS },
+      { timeout: CASE_TIMEOUT_MS, numRuns: RUNS },
     );
   });
 
@@ -50,7 +52,7 @@ describe('engine properties', () => {
         expect(offline.validation.violations.map((v) => v.message), c.label).toEqual([]);
         expect(offline.allowed, c.label).toBe(true);
       }),
-      { numRuns: Math.ceil(RUNS / 2) },
+      { timeout: CASE_TIMEOUT_MS, numRuns: Math.ceil(RUNS / 2) },
     );
   });
 
@@ -82,7 +84,7 @@ describe('engine properties', () => {
           expect(typeof offline.allowed).toBe('boolean');
         }
       }),
-      { numRuns: Math.ceil(RUNS / 2) },
+      { timeout: CASE_TIMEOUT_MS, numRuns: Math.ceil(RUNS / 2) },
     );
   });
 
@@ -104,7 +106,7 @@ describe('engine properties', () => {
         expect(probe.privileged).toBeUndefined();
         expect(Object.keys(Object.prototype)).toEqual([]);
       }),
-      { numRuns: Math.ceil(RUNS / 4) },
+      { timeout: CASE_TIMEOUT_MS, numRuns: Math.ceil(RUNS / 4) },
     );
   });
 });

@@ -124,6 +124,13 @@ describe('hardening: limits, TLS, JSON, logs', () => {
     expect(await response).toMatch(/^HTTP\/1\.1 431/);
   });
 
+  it('refuses ambiguous framing (Content-Length with Transfer-Encoding: request smuggling)', async () => {
+    const socket = await openTls(s);
+    const response = rawResponse(socket);
+    socket.write(`POST ${PATHS.validate} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nPOST /validate/other HTTP/1.1\r\n\r\n`);
+    expect(await response).toMatch(/^HTTP\/1\.1 400/);
+  });
+
   it('cuts off a client that dribbles its headers (slowloris) and still answers others', async () => {
     const socket = await openTls(s);
     socket.write(`POST ${PATHS.validate} HTTP/1.1\r\nHost: localhost\r\n`);

@@ -17,6 +17,8 @@ import { checkAnswer, effectivelyAdmitted } from './invariants';
 import { startReliabilityServer, type ReliabilityServer } from './server-harness';
 
 const RUNS = Number(process.env.PORTCULLIS_PROPERTY_RUNS ?? 300);
+/** A case that takes longer is a hang: fast-check fails it (and shrinks it). */
+const CASE_TIMEOUT_MS = 5_000;
 const HTTPS_RUNS = Math.max(10, Math.ceil(RUNS / 6));
 
 function uidOf(review: unknown): unknown {
@@ -54,7 +56,7 @@ describe('HTTP endpoint properties (in process)', () => {
         expect(effectivelyAdmitted(after, 'Fail'), c.label).toBe(false);
         if (after.status === 200) expect(after.response?.status?.code, c.label).toBe(403);
       }),
-      { numRuns: RUNS },
+      { timeout: CASE_TIMEOUT_MS, numRuns: RUNS },
     );
   });
 
@@ -65,7 +67,7 @@ describe('HTTP endpoint properties (in process)', () => {
         const answer = checkAnswer(await s.inject(PATHS.validate, JSON.stringify(toReview(c.input)), type), c.input.uid, `${JSON.stringify(type)} ${c.label}`);
         expect(effectivelyAdmitted(answer, 'Fail'), `${JSON.stringify(type)} ${c.label}`).toBe(false);
       }),
-      { numRuns: Math.ceil(RUNS / 3) },
+      { timeout: CASE_TIMEOUT_MS, numRuns: Math.ceil(RUNS / 3) },
     );
   });
 
@@ -77,7 +79,7 @@ describe('HTTP endpoint properties (in process)', () => {
         if (answer.status === 200) expect(answer.response?.allowed, `${c.label} ${answer.response?.status?.message}`).toBe(true);
         else expect(answer.error?.message, c.label).toMatch(/JSON|prototype|constructor/i);
       }),
-      { numRuns: Math.ceil(RUNS / 3) },
+      { timeout: CASE_TIMEOUT_MS, numRuns: Math.ceil(RUNS / 3) },
     );
   });
 
@@ -87,12 +89,12 @@ describe('HTTP endpoint properties (in process)', () => {
         const text = JSON.stringify(review) ?? 'null';
         checkAnswer(await s.inject(path, text), uidOf(review), label);
       }),
-      { numRuns: RUNS },
+      { timeout: CASE_TIMEOUT_MS, numRuns: RUNS },
     );
   });
 
   it('raw bodies (truncated JSON, byte soup, wrong content types) get a 4xx, never a crash', async () => {
-    const valid = JSON.stringify(toReview(fc.sample(forbiddenCase(CI_OPTIONS), { numRuns: 1, seed: 7 })[0].input));
+    const valid = JSON.stringify(toReview(fc.sample(forbiddenCase(CI_OPTIONS), { timeout: CASE_TIMEOUT_MS, numRuns: 1, seed: 7 })[0].input));
     const body = fc.oneof(
       fc.nat({ max: valid.length - 1 }).map((n) => valid.slice(0, n)),
       nastyString(200),
@@ -123,7 +125,7 @@ describe('HTTP endpoint properties (in process)', () => {
         const parsed = checkAnswer(a, undefined, `${type} ${JSON.stringify(text.slice(0, 80))}`);
         expect(parsed.status, text.slice(0, 80)).not.toBe(200);
       }),
-      { numRuns: Math.ceil(RUNS / 2) },
+      { timeout: CASE_TIMEOUT_MS, numRuns: Math.ceil(RUNS / 2) },
     );
     // Still correct afterwards.
     const ok = checkAnswer(await s.inject(PATHS.validate, valid), uidOf(JSON.parse(valid)));
@@ -147,7 +149,7 @@ describe('HTTP endpoint properties (real HTTPS, bounded)', () => {
         expect(effectivelyAdmitted(denied, 'Fail'), c.label).toBe(false);
         checkAnswer(await s.post(PATHS.validate, JSON.stringify(damaged.review) ?? 'null'), uidOf(damaged.review), damaged.label);
       }),
-      { numRuns: HTTPS_RUNS },
+      { timeout: CASE_TIMEOUT_MS, numRuns: HTTPS_RUNS },
     );
   });
 });
