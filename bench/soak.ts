@@ -15,6 +15,9 @@
  *   SOAK_SECONDS=10 SOAK_RATE=300 npm run soak     # a short run
  *   SOAK_CONNECTIONS=32                            # keep-alive connections (default 16)
  *   SOAK_WARMUP_SECONDS=5                          # ramp before the measured run (errors count)
+ *   SOAK_RUNTIME=build                             # run build/runtime/cli/main.js (after `npm run
+ *                                                  # build`: what the container image runs) instead
+ *                                                  # of the TypeScript sources through tsx
  *
  * After SIGTERM every answer closes its connection (the server's drain), so the client must open
  * new ones; once the listener has closed, a new connection is refused (ECONNREFUSED): that request
@@ -43,6 +46,8 @@ const DRAIN_DELAY_MS = 2000;
 /** Ramp from 10 % to the full rate first (a new pod behind a readiness probe); reported apart. */
 const WARMUP_SECONDS = Number(process.env.SOAK_WARMUP_SECONDS ?? 5);
 const ROOT = resolve(__dirname, '..');
+const RUNTIME = process.env.SOAK_RUNTIME === 'build' ? 'build' : 'tsx';
+const ENTRY = RUNTIME === 'build' ? [join(ROOT, 'build/runtime/cli/main.js')] : ['--import', 'tsx', join(ROOT, 'runtime/cli/main.ts')];
 
 // ---- workload mix ------------------------------------------------------------------------
 
@@ -139,9 +144,7 @@ async function main(): Promise<void> {
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      join(ROOT, 'runtime/cli/main.ts'),
+      ...ENTRY,
       'serve',
       '--bundle',
       bundleVolume.path('bundle.json'),
@@ -186,7 +189,7 @@ async function main(): Promise<void> {
     if (Date.now() > startDeadline || child.exitCode !== null) throw new Error(`portcullis serve did not become ready: ${childStderr}`);
     await sleep(100);
   }
-  process.stdout.write(`soak: portcullis serve pid ${pid} ready on :${port}; ${SECONDS} s at ${RATE} req/s over ${CONNECTIONS} keep-alive connections\n`);
+  process.stdout.write(`soak: portcullis serve (${RUNTIME}) pid ${pid} ready on :${port}; ${SECONDS} s at ${RATE} req/s over ${CONNECTIONS} keep-alive connections\n`);
 
   let loadStart = performance.now();
   type Phase = 'warmup' | 'steady' | 'drain';
