@@ -5,7 +5,7 @@ import { buildPolicyReports } from '../../runtime/report/policy-report';
 import { ScanAccumulator } from '../../runtime/report/scan-aggregate';
 import type { WorkloadResult } from '../../runtime/report/scan-evaluate';
 import { codeSpan, toMarkdown, toText } from '../../runtime/report/sentence';
-import { documentTexts, objectsOf, parseDocument } from '../../runtime/report/documents';
+import { documentTexts, listUnits, objectsOf, parseDocument } from '../../runtime/report/documents';
 
 function violation(policy: string, rule: string, message = `[${policy}/${rule}] x: not allowed`): Violation {
   return { policy, rule, ruleType: 'podSecurity', control: 'privileged', mode: 'Enforce', field: 'spec.containers[0].securityContext.privileged', container: 'app', message };
@@ -138,5 +138,37 @@ describe('document stream', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 12; i += 1) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
     expect(() => parseDocument(bomb.join('\n'))).toThrow(/alias/i);
+  });
+
+  it('cuts a YAML List into items at the text level (kubectl and indented styles), one parse per item', () => {
+    const kubectl = [
+      'apiVersion: v1',
+      'items:',
+      '- apiVersion: v1',
+      '  kind: Pod',
+      '  metadata:',
+      '    name: a',
+      '    annotations:',
+      '      note: |',
+      '        - not an item',
+      '        kind: not a key',
+      '# a comment between items',
+      '- {apiVersion: v1, kind: Pod, metadata: {name: b}}',
+      'kind: List',
+      'metadata:',
+      '  resourceVersion: ""',
+    ];
+    const units = [...listUnits(kubectl)];
+    expect(units).toHaveLength(2);
+    expect(units.map((u) => parseDocument(u))).toEqual([
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', annotations: { note: '- not an item\nkind: not a key\n' } } },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'b' } },
+    ]);
+    const indented = ['kind: PodList', 'items:', '  - kind: Pod', '    metadata: {name: c}', '  - kind: Pod', '    metadata: {name: d}'];
+    expect([...listUnits(indented)].map((u) => (parseDocument(u) as { metadata: { name: string } }).metadata.name)).toEqual(['c', 'd']);
+    // not a List: a top-level items key stays part of its document
+    const custom = ['kind: Inventory', 'items:', '- a', '- b'];
+    expect([...listUnits(custom)]).toEqual([custom.join('\n')]);
+    expect([...listUnits(['kind: List', 'items: []'])]).toEqual(['kind: List\nitems: []']);
   });
 });
