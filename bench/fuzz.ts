@@ -208,7 +208,7 @@ async function adversarialTiming(): Promise<void> {
       for (let i = 0; i < 5; i += 1) worst = Math.max(worst, await timed(() => evaluate('validate', pod(image, label), [policy], CONTEXT)));
       row.push(`n=${n}: ${worst.toFixed(2)}`);
     }
-    process.stdout.write(`${name.padEnd(40)} ${row.join('  ')}\n`);
+    process.stdout.write(`${name.padEnd(52)} ${row.join('  ')}\n`);
   }
 }
 
