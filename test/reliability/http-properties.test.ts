@@ -93,6 +93,27 @@ describe('HTTP endpoint properties (in process)', () => {
     );
   });
 
+  it('callers cannot mint metric series (memory stays bounded whatever kinds and uids they send)', async () => {
+    const series = async (): Promise<number> => {
+      const r = await s.server.app.inject({ method: 'GET', url: '/metrics' });
+      return r.body.split('\n').filter((l) => l.startsWith('portcullis_') && !l.startsWith('portcullis_process') && !l.startsWith('portcullis_nodejs')).length;
+    };
+    const forged = fc.record({
+      kind: nastyString(30).filter((k) => k.length > 0),
+      group: fc.constantFrom('', 'apps', 'batch', 'evil.example.com'),
+      operation: fc.constantFrom('CREATE', 'UPDATE', 'DELETE', 'CONNECT'),
+      path: fc.constantFrom(PATHS.mutate, PATHS.validate, PATHS.audit, '/validate/nope', '/x'),
+    });
+    const send = async (f: { kind: string; group: string; operation: string; path: string }): Promise<void> => {
+      const review = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'm', kind: { group: f.group, version: 'v1', kind: f.kind }, resource: { group: f.group, version: 'v1', resource: 'x' }, operation: f.operation, object: { metadata: {} } } };
+      await s.inject(f.path, JSON.stringify(review));
+    };
+    for (const f of fc.sample(forged, { numRuns: 200, seed: 1 })) await send(f);
+    const after200 = await series();
+    for (const f of fc.sample(forged, { numRuns: 400, seed: 2 })) await send(f);
+    expect(await series()).toBe(after200);
+  });
+
   it('raw bodies (truncated JSON, byte soup, wrong content types) get a 4xx, never a crash', async () => {
     const valid = JSON.stringify(toReview(fc.sample(forbiddenCase(CI_OPTIONS), { timeout: CASE_TIMEOUT_MS, numRuns: 1, seed: 7 })[0].input));
     const body = fc.oneof(
