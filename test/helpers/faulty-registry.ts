@@ -35,6 +35,8 @@ export interface FaultyRegistry {
   setFault(fault: Fault): void;
   /** Requests seen (method and path), in order. */
   readonly log: readonly string[];
+  /** Client connections open right now (idle keep-alive ones included). */
+  readonly openConnections: number;
   close(): Promise<void>;
 }
 
@@ -183,7 +185,8 @@ export async function startFaultyRegistry(upstreamPort: number): Promise<FaultyR
   };
 
   const server = createHttpServer(handle);
-  server.keepAliveTimeout = 1000;
+  // Long enough that a client that forgets its pooled connections is caught holding them.
+  server.keepAliveTimeout = 30_000;
   const sockets = trackSockets(server);
   const port = await listenLoopback(server);
   return {
@@ -195,6 +198,9 @@ export async function startFaultyRegistry(upstreamPort: number): Promise<FaultyR
     },
     get log() {
       return log;
+    },
+    get openConnections() {
+      return sockets.size;
     },
     close: () =>
       new Promise<void>((resolve) => {

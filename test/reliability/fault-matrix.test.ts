@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POD_TARGET, validateBundle, type Bundle, type Policy, type Webhook } from '../../runtime/bundle';
-import { createImageVerifier, type ClosableImageVerifier } from '../../runtime/images';
+import { createImageVerifier } from '../../runtime/images';
 import type { AdmissionInput } from '../../runtime/engine/types';
 import { ecKeyPair, keyLegacyLayer, pushImage, pushLegacySignatures, randomRepo, simpleSigningPayload } from '../helpers/cosign';
 import { startBlackHole, startFaultyRegistry, type BlackHole, type Fault, type FaultyRegistry } from '../helpers/faulty-registry';
@@ -126,7 +126,6 @@ describe.skipIf(!available)('fault matrix: image verification under registry fau
   let faulty: FaultyRegistry;
   let hole: BlackHole;
   let server: ReliabilityServer;
-  let verifier: ClosableImageVerifier;
   let baseline: Map<string, number>;
   const signer = ecKeyPair();
   /** A fresh signed image per case (so no cached verdict hides a fault). */
@@ -147,14 +146,16 @@ describe.skipIf(!available)('fault matrix: image verification under registry fau
       };
       images.push({ repo, digest: img.digest, sigLayer: manifest.layers[0].digest });
     }
-    verifier = createImageVerifier();
-    server = await startReliabilityServer(imagesBundle([reg.host, faulty.host, hole.host], signer.publicKeyPem), { listen: true, images: verifier });
+    // The production wiring: one verifier per loaded bundle, closed by the server at shutdown.
+    server = await startReliabilityServer(imagesBundle([reg.host, faulty.host, hole.host], signer.publicKeyPem), {
+      listen: true,
+      imageVerifierFor: (bundle, metrics) => createImageVerifier({ trustedRoots: bundle.trust.trustedRoots, metrics }),
+    });
   });
 
   afterAll(async () => {
     // Idempotent cleanup in case the leak test did not run.
     await server?.close().catch(() => undefined);
-    verifier?.close();
     await faulty?.close();
     await hole?.close();
     await reg?.destroy();
@@ -231,8 +232,15 @@ describe.skipIf(!available)('fault matrix: image verification under registry fau
   }
 
   it('leaves no sockets or timers behind once the server, verifier and fakes are closed', async () => {
+    // A verification through the proxy leaves a pooled keep-alive connection (30 s server timeout).
+    const { uid, body } = podReview(`${faulty.host}/${images[next].repo}:v1`);
+    expect(checkAnswer(await server.post(FAIL_PATH, body), uid).response?.allowed).toBe(true);
+    expect(faulty.openConnections, 'the verifier pools connections while serving').toBeGreaterThan(0);
     await server.close();
-    verifier.close();
+    // Shutdown closed the bundle's verifier, and with it every pooled registry connection.
+    const closedBy = Date.now() + 2000;
+    while (faulty.openConnections > 0 && Date.now() < closedBy) await new Promise((r) => setTimeout(r, 20));
+    expect(faulty.openConnections).toBe(0);
     await faulty.close();
     await hole.close();
     await reg.destroy();
