@@ -13,6 +13,14 @@ export interface SignerIdentity {
   issuer?: string;
 }
 
+/**
+ * Longest subject/issuer a regex matcher is run against. Patterns are screened by safe-regex, but
+ * up to four unbounded quantifiers still cost ~n^4 steps on a hostile value, and the signer's SAN
+ * is chosen by whoever obtained the certificate. Real CI and e-mail identities are far shorter;
+ * a longer value never matches a regex matcher (exact matchers have no cap).
+ */
+export const MAX_REGEX_IDENTITY_LENGTH = 256;
+
 const compiled = new Map<string, RegExp>();
 
 export function anchored(source: string): RegExp {
@@ -34,7 +42,7 @@ function fieldMatches(exact: string | undefined, pattern: string | undefined, ac
   if (exact === undefined && pattern === undefined) return true;
   if (actual === undefined) return false;
   if (exact !== undefined && actual !== exact) return false;
-  if (pattern !== undefined && !anchored(pattern).test(actual)) return false;
+  if (pattern !== undefined && (actual.length > MAX_REGEX_IDENTITY_LENGTH || !anchored(pattern).test(actual))) return false;
   return true;
 }
 

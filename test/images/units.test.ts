@@ -10,7 +10,7 @@ import { getEventListeners } from 'node:events';
 import { parseChallenge } from '../../runtime/images/www-authenticate';
 import { retryAfterMs, type HttpResponse } from '../../runtime/images/http';
 import { normalizeRegistryKey, parseDockerConfig } from '../../runtime/images/docker-config';
-import { identityMatches } from '../../runtime/images/identity';
+import { identityMatches, MAX_REGEX_IDENTITY_LENGTH } from '../../runtime/images/identity';
 import { checkInTotoStatement, checkSimpleSigningPayload, COSIGN_SIGN_PREDICATE } from '../../runtime/images/payload';
 import { VerdictCache } from '../../runtime/images/verdict-cache';
 import { createDeadline, sleep } from '../../runtime/images/deadline';
@@ -77,6 +77,13 @@ describe('certificate identity matching', () => {
     expect(identityMatches({ subject: MAIN, issuerRegExp: 'https://(x|y)' }, { subject: MAIN, issuer: 'https://y' })).toBe(true);
     expect(() => identityMatches({ issuer: 'https://x' }, { subject: MAIN })).toThrow(ImageConfigError);
     expect(() => identityMatches({ subjectRegExp: '(' }, { subject: MAIN })).toThrow(ImageConfigError);
+  });
+  it('never runs a regex over a hostile, over-long subject (exact matchers have no cap)', () => {
+    const long = `https://github.com/acme/${'a'.repeat(MAX_REGEX_IDENTITY_LENGTH)}`;
+    expect(identityMatches({ subjectRegExp: 'https://github\\.com/acme/.*' }, { subject: long })).toBe(false);
+    expect(identityMatches({ subject: long }, { subject: long })).toBe(true);
+    const fits = `https://github.com/acme/${'a'.repeat(100)}`;
+    expect(identityMatches({ subjectRegExp: 'https://github\\.com/acme/.*' }, { subject: fits })).toBe(true);
   });
 
   it('property: neither an exact subject nor its escaped regex ever accepts a longer subject', () => {
