@@ -26,10 +26,13 @@ function isPod(target: Target): boolean {
   return target.kind === 'Pod' && target.subresource === undefined;
 }
 
-/** Does the rule run in the mutating webhook for its target? (defaults; digest pinning on Pods) */
+/**
+ * Does the rule run in the mutating webhook for its target? (defaults; digest pinning — on Pods,
+ * and on controllers only when the author opted in with `pinControllers`)
+ */
 export function ruleMutates(rule: Rule): boolean {
   if (MUTATING_RULE_TYPES.includes(rule.type)) return true;
-  return rule.type === 'verifyImages' && rule.mutateDigest && isPod(rule.target);
+  return rule.type === 'verifyImages' && rule.mutateDigest && rule.target.subresource === undefined;
 }
 
 /** Does the rule run in the validating webhook? (everything but the pure defaulters) */

@@ -23,10 +23,18 @@ export interface VerifyImagesProps {
   readonly required?: boolean;
   /**
    * Rewrite `repo:tag` to `repo:tag@sha256:…` on Pods (mutating webhook), so what runs is what was
-   * verified. Requires mode Enforce. Controllers are never rewritten (that would fight GitOps).
+   * verified. Requires mode Enforce. Controllers are left alone unless `pinControllers` is set.
    * @default true
    */
   readonly mutateDigest?: boolean;
+  /**
+   * Opt-in: also pin (and require digests on) the pod templates of the policy's controllers
+   * (Deployments, CronJobs, …). Off by default because Argo CD (or any GitOps tool) would then see
+   * the live template differ from Git — drift on every sync — unless the manifests in Git are
+   * already pinned. Controllers' images are verified either way.
+   * @default false
+   */
+  readonly pinControllers?: boolean;
   /**
    * Require a digest on every matching Pod image in the validating webhook.
    * @default same as mutateDigest
@@ -130,13 +138,12 @@ export class VerifyImages extends PolicyRule {
     return s;
   }
 
-  /** Controllers are verified but never pinned: pinning a Deployment template would fight GitOps. */
+  /** Controllers are verified but pinned only with `pinControllers` (pinning a template fights GitOps). */
   override specFor(target: Target): RuleSpec {
     const s = this.spec();
-    if (isPodTarget(target) || s.type !== 'verifyImages') return s;
+    if (isPodTarget(target) || s.type !== 'verifyImages' || this.props.pinControllers === true) return s;
     return { ...s, mutateDigest: false, verifyDigest: false };
   }
-
 
   protected override problems(): string[] {
     const p = this.props;
@@ -145,6 +152,9 @@ export class VerifyImages extends PolicyRule {
       out.push(
         'digest pinning (mutateDigest) rewrites pods, which contradicts mode Audit (admit and warn only). Fix: set the policy mode to Enforce, or set mutateDigest: false while auditing.',
       );
+    }
+    if (p.pinControllers === true && !this.mutateDigest) {
+      out.push('pinControllers has no effect without mutateDigest. Fix: enable mutateDigest or drop pinControllers.');
     }
     if (p.verifyDigest === true && !this.mutateDigest && p.required === false) {
       out.push('verifyDigest without mutateDigest and with required: false would deny tags it never pins. Fix: enable mutateDigest or drop verifyDigest.');

@@ -96,6 +96,26 @@ describe('autogen', () => {
     expect(mutating[0].rules).toEqual([{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE', 'UPDATE'] }]);
   });
 
+  it('pins controllers too only when the author opts in with pinControllers', () => {
+    const app = newApp();
+    const p = new Policy(app, 'signed', { mode: 'Enforce' });
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    new VerifyImages(p, 'sig', {
+      imageReferences: ['registry.example.com/**'],
+      attestors: [{ entries: [keyAttestor('k', key)] }],
+      registries: [{ host: 'registry.example.com' }],
+      pinControllers: true,
+    });
+    const { bundle } = app.build();
+    const rules = bundle.policies[0].rules.filter((r): r is Extract<Rule, { type: 'verifyImages' }> => r.type === 'verifyImages');
+    expect(rules).toHaveLength(8);
+    for (const r of rules) expect(r).toMatchObject({ mutateDigest: true, verifyDigest: true });
+    const mutating = bundle.webhooks.filter((w) => w.type === 'mutating');
+    expect(mutating).toHaveLength(1);
+    const resources = mutating[0].rules.flatMap((r) => r.resources).sort();
+    expect(resources).toEqual(['cronjobs', 'daemonsets', 'deployments', 'jobs', 'pods', 'replicasets', 'replicationcontrollers', 'statefulsets']);
+  });
+
   it('is visible in the committed dist/: bundle file and ConfigMap list the autogen rules', () => {
     const dist = path.resolve(__dirname, '../../dist');
     const bundle = JSON.parse(readFileSync(path.join(dist, 'portcullis-bundle.json'), 'utf8')) as { policies: Array<{ name: string; rules: Rule[] }> };
