@@ -12,31 +12,15 @@
 import type { AllowedRegistriesRule } from '../../bundle';
 import { matchesImageGlob } from '../image-ref';
 import type { Finding, RuleFamily, RuleInput } from '../types';
-import { parsedImages } from './image-findings';
+import { rejectedImages } from './image-findings';
 
 const CONTROL = 'allowedRegistries';
 
 export const allowedRegistries: RuleFamily<AllowedRegistriesRule> = {
-  validate: ({ rule, pod }: RuleInput<AllowedRegistriesRule>): Finding[] => {
-    const findings: Finding[] = [];
-    const allowed = rule.allowed.join(', ');
-    for (const p of parsedImages(pod, CONTROL)) {
-      if ('finding' in p) {
-        findings.push({ ...p.finding, allowed });
-        continue;
-      }
-      if (rule.allowed.some((g) => matchesImageGlob(g, p.ref))) continue;
-      const c = p.container;
-      findings.push({
-        control: CONTROL,
-        container: c,
-        field: `${c.field}.image`,
-        exemptField: 'image',
-        values: [c.image],
-        allowed,
-        message: `container "${c.name}" image=${c.image} is not allowed: registry/repository ${p.ref.registry}/${p.ref.repository} is not in the allowed list`,
-      });
-    }
-    return findings;
-  },
+  validate: ({ rule, pod }: RuleInput<AllowedRegistriesRule>): Finding[] =>
+    rejectedImages(pod, CONTROL, rule.allowed.join(', '), (ref) =>
+      rule.allowed.some((g) => matchesImageGlob(g, ref))
+        ? undefined
+        : `registry/repository ${ref.registry}/${ref.repository} is not in the allowed list`,
+    ),
 };

@@ -11,35 +11,16 @@
  */
 import type { DisallowLatestTagRule } from '../../bundle';
 import type { Finding, RuleFamily, RuleInput } from '../types';
-import { parsedImages } from './image-findings';
+import { rejectedImages } from './image-findings';
 
 const CONTROL = 'disallowLatestTag';
 const ALLOWED = 'a specific tag other than latest, or a digest';
 
 export const disallowLatestTag: RuleFamily<DisallowLatestTagRule> = {
-  validate: ({ pod }: RuleInput<DisallowLatestTagRule>): Finding[] => {
-    const findings: Finding[] = [];
-    for (const p of parsedImages(pod, CONTROL)) {
-      if ('finding' in p) {
-        findings.push({ ...p.finding, allowed: ALLOWED });
-        continue;
-      }
-      const { ref, container: c } = p;
-      if (ref.digest !== undefined) continue;
-      if (ref.tag !== undefined && ref.tag.toLowerCase() !== 'latest') continue;
-      findings.push({
-        control: CONTROL,
-        container: c,
-        field: `${c.field}.image`,
-        exemptField: 'image',
-        values: [c.image],
-        allowed: ALLOWED,
-        message:
-          ref.tag === undefined
-            ? `container "${c.name}" image=${c.image} is not allowed: no tag means latest`
-            : `container "${c.name}" image=${c.image} is not allowed: the ${ref.tag} tag is mutable`,
-      });
-    }
-    return findings;
-  },
+  validate: ({ pod }: RuleInput<DisallowLatestTagRule>): Finding[] =>
+    rejectedImages(pod, CONTROL, ALLOWED, (ref) => {
+      if (ref.digest !== undefined) return undefined;
+      if (ref.tag === undefined) return 'no tag means latest';
+      return ref.tag.toLowerCase() === 'latest' ? `the ${ref.tag} tag is mutable` : undefined;
+    }),
 };

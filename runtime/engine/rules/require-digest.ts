@@ -10,34 +10,15 @@
  */
 import type { RequireDigestRule } from '../../bundle';
 import type { Finding, RuleFamily, RuleInput } from '../types';
-import { parsedImages } from './image-findings';
+import { rejectedImages } from './image-findings';
 
 const CONTROL = 'requireDigest';
 const ALLOWED = 'an image pinned by digest, e.g. registry/repo@sha256:<64 hex>';
 
 export const requireDigest: RuleFamily<RequireDigestRule> = {
-  validate: ({ pod }: RuleInput<RequireDigestRule>): Finding[] => {
-    const findings: Finding[] = [];
-    for (const p of parsedImages(pod, CONTROL)) {
-      if ('finding' in p) {
-        findings.push({ ...p.finding, allowed: ALLOWED });
-        continue;
-      }
-      if (p.ref.digest?.startsWith('sha256:')) continue;
-      const c = p.container;
-      findings.push({
-        control: CONTROL,
-        container: c,
-        field: `${c.field}.image`,
-        exemptField: 'image',
-        values: [c.image],
-        allowed: ALLOWED,
-        message:
-          p.ref.digest === undefined
-            ? `container "${c.name}" image=${c.image} is not allowed: it is not pinned by digest`
-            : `container "${c.name}" image=${c.image} is not allowed: only sha256 digests are accepted`,
-      });
-    }
-    return findings;
-  },
+  validate: ({ pod }: RuleInput<RequireDigestRule>): Finding[] =>
+    rejectedImages(pod, CONTROL, ALLOWED, (ref) => {
+      if (ref.digest === undefined) return 'it is not pinned by digest';
+      return ref.digest.startsWith('sha256:') ? undefined : 'only sha256 digests are accepted';
+    }),
 };
