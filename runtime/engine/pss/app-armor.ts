@@ -15,12 +15,11 @@
  */
 import {
   annotationField,
-  containerFinding,
   containerLabel,
   containerSecurityContext,
   findContainer,
-  podFinding,
   podSecurityContext,
+  profileTypeFinding,
   rec,
   show,
   type PssCheck,
@@ -51,24 +50,12 @@ export const appArmorProfile: PssCheck = {
         const out: Finding[] = [];
         const podProfile = podSecurityContext(pod)?.appArmorProfile;
         if (!allowedProfile(podProfile)) {
-          const type = rec(podProfile)?.type;
-          out.push(
-            podFinding('appArmorProfile', pod, 'securityContext.appArmorProfile.type', type, FIELD_ALLOWED, {
-              exemptField: 'appArmorProfile.type',
-              values: [show(type)],
-            }),
-          );
+          out.push(profileTypeFinding('appArmorProfile', pod, undefined, 'appArmorProfile', rec(podProfile)?.type, FIELD_ALLOWED));
         }
         for (const c of pod.containers) {
           const profile = containerSecurityContext(c)?.appArmorProfile;
           if (allowedProfile(profile)) continue;
-          const type = rec(profile)?.type;
-          out.push(
-            containerFinding('appArmorProfile', c, 'securityContext.appArmorProfile.type', type, FIELD_ALLOWED, {
-              exemptField: 'appArmorProfile.type',
-              values: [show(type)],
-            }),
-          );
+          out.push(profileTypeFinding('appArmorProfile', pod, c, 'appArmorProfile', rec(profile)?.type, FIELD_ALLOWED));
         }
         const annotations = rec(pod.metadata.annotations) ?? {};
         for (const [key, value] of Object.entries(annotations)) {

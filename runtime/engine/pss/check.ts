@@ -103,8 +103,35 @@ export function podFinding(
   return { control, field, allowed, message: `pod ${field}=${show(value)} is not allowed`, ...extra };
 }
 
+/**
+ * A finding on `securityContext.<profile>.type` (seccompProfile, appArmorProfile) of container `c`,
+ * or of the pod when `c` is undefined; exemptField `<profile>.type`, values = [the type].
+ */
+export function profileTypeFinding(
+  control: PssControl,
+  pod: PodView,
+  c: ContainerRef | undefined,
+  profile: 'seccompProfile' | 'appArmorProfile',
+  type: unknown,
+  allowed: string,
+): Finding {
+  const relative = `securityContext.${profile}.type`;
+  const extra = { exemptField: `${profile}.type`, values: [show(type)] };
+  return c === undefined ? podFinding(control, pod, relative, type, allowed, extra) : containerFinding(control, c, relative, type, allowed, extra);
+}
+
 export function findContainer(pod: PodView, name: string): ContainerRef | undefined {
   return pod.containers.find((c) => c.name === name);
+}
+
+/** The object entries of an unstructured list (`spec.volumes`, `ports`) with their indexes; other entries are skipped. */
+export function indexedRecords(v: unknown): Array<[Record<string, unknown>, number]> {
+  if (!Array.isArray(v)) return [];
+  const out: Array<[Record<string, unknown>, number]> = [];
+  v.forEach((x: unknown, i) => {
+    if (isRecord(x)) out.push([x, i]);
+  });
+  return out;
 }
 
 export function stringList(v: unknown): string[] {

@@ -7,7 +7,7 @@
  * Allowed values: undefined/null
  * Exemptions may name field `hostPath.path` with the exact paths they allow.
  */
-import { podField, rec, show, type PssCheck } from './check';
+import { indexedRecords, podField, rec, show, type PssCheck } from './check';
 import type { Finding } from '../types';
 
 export const hostPathVolumes: PssCheck = {
@@ -18,10 +18,8 @@ export const hostPathVolumes: PssCheck = {
       minVersion: 0,
       check: (pod) => {
         const out: Finding[] = [];
-        const volumes = Array.isArray(pod.spec.volumes) ? pod.spec.volumes : [];
-        volumes.forEach((v: unknown, i) => {
-          const vol = rec(v);
-          if (vol === undefined || vol.hostPath === undefined || vol.hostPath === null) return;
+        for (const [vol, i] of indexedRecords(pod.spec.volumes)) {
+          if (vol.hostPath === undefined || vol.hostPath === null) continue;
           const field = podField(pod, `volumes[${i}].hostPath`);
           const hostPath = show(rec(vol.hostPath)?.path);
           out.push({
@@ -32,7 +30,7 @@ export const hostPathVolumes: PssCheck = {
             allowed: 'no hostPath volumes',
             message: `pod volume "${show(vol.name)}" ${field}.path=${hostPath} is not allowed`,
           });
-        });
+        }
         return out;
       },
     },

@@ -5,7 +5,7 @@
  *   spec.{initContainers,containers,ephemeralContainers}[*].ports[*].hostPort
  * Allowed values: undefined/0
  */
-import { containerFinding, rec, show, type PssCheck } from './check';
+import { containerFinding, indexedRecords, show, type PssCheck } from './check';
 import type { Finding } from '../types';
 
 export const hostPorts: PssCheck = {
@@ -17,17 +17,16 @@ export const hostPorts: PssCheck = {
       check: (pod) => {
         const out: Finding[] = [];
         for (const c of pod.containers) {
-          const ports = Array.isArray(c.container.ports) ? c.container.ports : [];
-          ports.forEach((p: unknown, i) => {
-            const hostPort = rec(p)?.hostPort;
-            if (hostPort === undefined || hostPort === null || hostPort === 0) return;
+          for (const [port, i] of indexedRecords(c.container.ports)) {
+            const hostPort = port.hostPort;
+            if (hostPort === undefined || hostPort === null || hostPort === 0) continue;
             out.push(
               containerFinding('hostPorts', c, `ports[${i}].hostPort`, hostPort, '0 or unset', {
                 exemptField: 'ports.hostPort',
                 values: [show(hostPort)],
               }),
             );
-          });
+          }
         }
         return out;
       },

@@ -9,7 +9,7 @@
  *   projected, secret. A volume with no source at all is what the API server defaults to emptyDir
  *   and is allowed (manifests read offline are not yet defaulted).
  */
-import { podField, rec, show, type PssCheck } from './check';
+import { indexedRecords, podField, show, type PssCheck } from './check';
 import type { Finding } from '../types';
 
 export const ALLOWED_VOLUME_TYPES: ReadonlySet<string> = new Set([
@@ -33,13 +33,10 @@ export const restrictedVolumes: PssCheck = {
       minVersion: 0,
       check: (pod) => {
         const out: Finding[] = [];
-        const volumes = Array.isArray(pod.spec.volumes) ? pod.spec.volumes : [];
-        volumes.forEach((v: unknown, i) => {
-          const vol = rec(v);
-          if (vol === undefined) return;
+        for (const [vol, i] of indexedRecords(pod.spec.volumes)) {
           const types = Object.keys(vol).filter((k) => k !== 'name' && vol[k] !== undefined && vol[k] !== null);
           const bad = types.filter((t) => !ALLOWED_VOLUME_TYPES.has(t));
-          if (bad.length === 0) return;
+          if (bad.length === 0) continue;
           const field = podField(pod, `volumes[${i}].${bad[0]}`);
           out.push({
             control: 'restrictedVolumes',
@@ -49,7 +46,7 @@ export const restrictedVolumes: PssCheck = {
             allowed: [...ALLOWED_VOLUME_TYPES].join(', '),
             message: `pod volume "${show(vol.name)}" of type ${bad.join(',')} (${field}) is not allowed`,
           });
-        });
+        }
         return out;
       },
     },

@@ -13,17 +13,7 @@
  *   spec.{initContainers,containers,ephemeralContainers}[*].securityContext.seccompProfile.type
  * Allowed values: undefined/null (no profile object), "RuntimeDefault", "Localhost"
  */
-import {
-  annotationField,
-  containerFinding,
-  containerLabel,
-  containerSecurityContext,
-  podFinding,
-  podSecurityContext,
-  rec,
-  show,
-  type PssCheck,
-} from './check';
+import { annotationField, containerLabel, containerSecurityContext, podSecurityContext, profileTypeFinding, rec, show, type PssCheck } from './check';
 import type { Finding, PodView } from '../types';
 
 export const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
@@ -76,22 +66,12 @@ function fields1_19(pod: PodView): Finding[] {
   const out: Finding[] = [];
   const podProfile = rec(podSecurityContext(pod)?.seccompProfile);
   if (podProfile !== undefined && !validSeccompType(podProfile.type)) {
-    out.push(
-      podFinding('seccompProfile_baseline', pod, 'securityContext.seccompProfile.type', podProfile.type, FIELD_ALLOWED, {
-        exemptField: 'seccompProfile.type',
-        values: [show(podProfile.type)],
-      }),
-    );
+    out.push(profileTypeFinding('seccompProfile_baseline', pod, undefined, 'seccompProfile', podProfile.type, FIELD_ALLOWED));
   }
   for (const c of pod.containers) {
     const profile = rec(containerSecurityContext(c)?.seccompProfile);
     if (profile === undefined || validSeccompType(profile.type)) continue;
-    out.push(
-      containerFinding('seccompProfile_baseline', c, 'securityContext.seccompProfile.type', profile.type, FIELD_ALLOWED, {
-        exemptField: 'seccompProfile.type',
-        values: [show(profile.type)],
-      }),
-    );
+    out.push(profileTypeFinding('seccompProfile_baseline', pod, c, 'seccompProfile', profile.type, FIELD_ALLOWED));
   }
   return out;
 }

@@ -9,16 +9,7 @@
  *   level sets an allowed value. A bad value at either level fails.
  * From v1.25 pods with spec.os.name == "windows" are not checked.
  */
-import {
-  containerFinding,
-  containerSecurityContext,
-  isWindowsPod,
-  podFinding,
-  podSecurityContext,
-  rec,
-  show,
-  type PssCheck,
-} from './check';
+import { containerFinding, containerSecurityContext, isWindowsPod, podSecurityContext, profileTypeFinding, rec, type PssCheck } from './check';
 import { validSeccompType } from './seccomp-baseline';
 import type { Finding, PodView } from '../types';
 
@@ -31,24 +22,14 @@ function v1_19(pod: PodView): Finding[] {
   if (podProfile !== undefined) {
     if (validSeccompType(podProfile.type)) podSet = true;
     else {
-      out.push(
-        podFinding('seccompProfile_restricted', pod, 'securityContext.seccompProfile.type', podProfile.type, ALLOWED, {
-          exemptField: 'seccompProfile.type',
-          values: [show(podProfile.type)],
-        }),
-      );
+      out.push(profileTypeFinding('seccompProfile_restricted', pod, undefined, 'seccompProfile', podProfile.type, ALLOWED));
     }
   }
   for (const c of pod.containers) {
     const profile = rec(containerSecurityContext(c)?.seccompProfile);
     if (profile !== undefined) {
       if (validSeccompType(profile.type)) continue;
-      out.push(
-        containerFinding('seccompProfile_restricted', c, 'securityContext.seccompProfile.type', profile.type, ALLOWED, {
-          exemptField: 'seccompProfile.type',
-          values: [show(profile.type)],
-        }),
-      );
+      out.push(profileTypeFinding('seccompProfile_restricted', pod, c, 'seccompProfile', profile.type, ALLOWED));
     } else if (!podSet) {
       out.push(
         containerFinding('seccompProfile_restricted', c, 'securityContext.seccompProfile.type', undefined, `${ALLOWED} (here or at pod level)`, {
