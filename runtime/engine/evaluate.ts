@@ -13,10 +13,11 @@
  */
 import { DUAL_RULE_TYPES, type Policy, type Rule } from '../bundle';
 import { applyExemptions } from './exemptions';
-import { applyJsonPatch } from './json-patch';
+import { applyJsonPatch, applyJsonPatchInPlace } from './json-patch';
 import { applicableRules, isEvaluatedOperation, isEvaluatedSubresource, policyMatches } from './match';
 import { violationMessage } from './messages';
 import { podView } from './pod-view';
+import type { Target } from '../bundle';
 import { RULE_FAMILIES } from './rules';
 import type {
   AdmissionInput,
@@ -48,6 +49,24 @@ function familyOf(rule: Rule): RuleFamily {
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * PodViews of one object, built once per target and shared by every rule reading that target (the
+ * rules of one request usually all read the same pod spec). Rule families only read a PodView.
+ */
+class PodViews {
+  private readonly views = new Map<string, ReturnType<typeof podView>>();
+
+  constructor(private readonly object: unknown) {}
+
+  of(target: Target): ReturnType<typeof podView> {
+    const key = `${target.group}\0${target.kind}\0${target.version}\0${target.resource}\0${target.subresource ?? ''}\0${target.podSpecPath}\0${target.podMetadataPath}`;
+    if (this.views.has(key)) return this.views.get(key);
+    const view = podView(this.object, target);
+    this.views.set(key, view);
+    return view;
+  }
 }
 
 interface Planned {
@@ -88,10 +107,14 @@ async function mutate(planned: Planned[], input: AdmissionInput, context: Evalua
     ...mutators.filter((p) => !DUAL_RULE_TYPES.includes(p.rule.type)),
     ...mutators.filter((p) => DUAL_RULE_TYPES.includes(p.rule.type)),
   ];
+  // The object as the mutators so far left it: copied once, at the first patch, then patched in
+  // place (a failed patch rebuilds it from the original and the patches accepted before).
   let working: unknown = input.object;
+  let copied = false;
+  let views = new PodViews(working);
   for (const { policy, rule } of ordered) {
     const result = { policy: policy.name, rule: displayRuleName(rule), ruleType: rule.type };
-    const pod = podView(working, rule.target);
+    const pod = views.of(rule.target);
     if (pod === undefined || isUnchangedForRule(input, rule)) {
       decision.results.push({ ...result, result: 'skip' });
       continue;
@@ -100,7 +123,17 @@ async function mutate(planned: Planned[], input: AdmissionInput, context: Evalua
       const ruleInput: RuleInput = { policy, rule, pod, request: { ...input, object: working }, context };
       const ops: JsonPatchOperation[] = await (familyOf(rule).mutate as NonNullable<RuleFamily['mutate']>)(ruleInput);
       if (ops.length > 0) {
-        working = applyJsonPatch(working, ops);
+        if (!copied) {
+          working = structuredClone(working);
+          copied = true;
+        }
+        try {
+          working = applyJsonPatchInPlace(working, ops);
+        } catch (err) {
+          working = applyJsonPatch(input.object, decision.patches);
+          throw err;
+        }
+        views = new PodViews(working);
         decision.patches.push(...ops);
       }
       decision.results.push({ ...result, result: 'pass' });
@@ -130,11 +163,12 @@ function toViolation(policy: Policy, rule: Rule, finding: Finding, message: stri
 
 async function validate(planned: Planned[], input: AdmissionInput, context: EvaluationContext): Promise<Decision> {
   const decision = emptyDecision();
+  const views = new PodViews(input.object);
   for (const { policy, rule } of planned) {
     const family = familyOf(rule);
     if (family.validate === undefined) continue;
     const result = { policy: policy.name, rule: displayRuleName(rule), ruleType: rule.type };
-    const pod = podView(input.object, rule.target);
+    const pod = views.of(rule.target);
     if (pod === undefined || isUnchangedForRule(input, rule)) {
       decision.results.push({ ...result, result: 'skip' });
       continue;

@@ -99,7 +99,16 @@ function applyOne(doc: unknown, op: JsonPatchOperation): unknown {
 
 /** Apply `operations` in order to a copy of `document`. Throws JsonPatchError naming the failing op. */
 export function applyJsonPatch(document: unknown, operations: readonly JsonPatchOperation[]): unknown {
-  let doc = structuredClone(document);
+  return applyJsonPatchInPlace(structuredClone(document), operations);
+}
+
+/**
+ * Apply `operations` in order to `document` itself (which must be the caller's own copy) and
+ * return the result (a new value only when an operation replaces the root). Values are copied in,
+ * never shared with the operations. On a JsonPatchError the document may be partly patched.
+ */
+export function applyJsonPatchInPlace(document: unknown, operations: readonly JsonPatchOperation[]): unknown {
+  let doc = document;
   for (const op of operations) {
     try {
       doc = applyOne(doc, op);

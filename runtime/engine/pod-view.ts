@@ -12,14 +12,36 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/**
+ * Decoded tokens per pointer string. The pointers read on the hot path are the bundle's few target
+ * paths, so a small memo saves splitting and unescaping them on every rule of every request; it is
+ * bounded (cleared when full) so arbitrary pointers cannot grow it. Tokens are never mutated.
+ */
+const POINTER_MEMO_MAX = 256;
+const pointerTokens = new Map<string, readonly string[]>();
+
+function tokensOf(pointer: string): readonly string[] {
+  let tokens = pointerTokens.get(pointer);
+  if (tokens === undefined) {
+    tokens = pointer
+      .slice(1)
+      .split('/')
+      .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'));
+    if (pointerTokens.size >= POINTER_MEMO_MAX) pointerTokens.clear();
+    pointerTokens.set(pointer, tokens);
+  }
+  return tokens;
+}
+
+const ARRAY_INDEX = /^(0|[1-9][0-9]*)$/;
+
 /** Read a JSON Pointer (RFC 6901). */
 export function getPointer(root: unknown, pointer: string): unknown {
   if (pointer === '') return root;
   let cur: unknown = root;
-  for (const raw of pointer.slice(1).split('/')) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+  for (const key of tokensOf(pointer)) {
     if (Array.isArray(cur)) {
-      if (!/^(0|[1-9][0-9]*)$/.test(key)) return undefined;
+      if (!ARRAY_INDEX.test(key)) return undefined;
       cur = cur[Number(key)];
     } else if (isRecord(cur)) {
       if (!Object.prototype.hasOwnProperty.call(cur, key)) return undefined;
@@ -36,14 +58,22 @@ export function escapePointerToken(token: string): string {
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+const fieldMemo = new Map<string, string>();
+
 /** `/spec/template/spec` → `spec.template.spec`. */
 export function pointerToField(pointer: string): string {
-  return pointer
-    .slice(1)
-    .split('/')
-    .filter((t) => t !== '')
-    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .join('.');
+  let field = fieldMemo.get(pointer);
+  if (field === undefined) {
+    field = pointer
+      .slice(1)
+      .split('/')
+      .filter((t) => t !== '')
+      .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .join('.');
+    if (fieldMemo.size >= POINTER_MEMO_MAX) fieldMemo.clear();
+    fieldMemo.set(pointer, field);
+  }
+  return field;
 }
 
 export function podView(object: unknown, target: Target): PodView | undefined {
@@ -56,8 +86,9 @@ export function podView(object: unknown, target: Target): PodView | undefined {
   for (const kind of CONTAINER_KINDS) {
     const list = spec[kind];
     if (!Array.isArray(list)) continue;
-    list.forEach((c: unknown, index) => {
-      if (!isRecord(c)) return;
+    for (let index = 0; index < list.length; index += 1) {
+      const c: unknown = list[index];
+      if (!isRecord(c)) continue;
       containers.push({
         kind,
         index,
@@ -67,7 +98,7 @@ export function podView(object: unknown, target: Target): PodView | undefined {
         pointer: `${target.podSpecPath}/${kind}/${index}`,
         field: `${specField}.${kind}[${index}]`,
       });
-    });
+    }
   }
   return {
     target,

@@ -46,8 +46,29 @@ function own(table: Readonly<Record<string, number>>, key: string): number | und
   return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
 }
 
+/**
+ * Parsed results per quantity text: a cluster's objects and the bundle's ceilings and defaults
+ * repeat a handful of quantities ("100m", "128Mi"), so each is parsed (and its BigInts built) once.
+ * Bounded (cleared when full) so arbitrary input cannot grow it; results are frozen and shared.
+ */
+const MEMO_MAX = 1024;
+const memo = new Map<string, QuantityResult>();
+
 /** Parse a Kubernetes quantity. Never throws: malformed input gives `{ ok: false, reason }`. */
 export function parseQuantity(input: unknown): QuantityResult {
+  if (typeof input !== 'string') return parseUncached(input);
+  let result = memo.get(input);
+  if (result === undefined) {
+    result = parseUncached(input);
+    if (result.ok) Object.freeze(result.quantity);
+    Object.freeze(result);
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(input, result);
+  }
+  return result;
+}
+
+function parseUncached(input: unknown): QuantityResult {
   let text: string;
   if (typeof input === 'number') {
     if (!Number.isFinite(input)) return { ok: false, reason: 'not a finite number' };

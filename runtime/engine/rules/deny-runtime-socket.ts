@@ -39,9 +39,21 @@ function listSome(paths: string[]): string {
   return paths.length <= 3 ? paths.join(', ') : `${paths.slice(0, 3).join(', ')} and ${paths.length - 3} more`;
 }
 
+/** The rule's sockets, normalized once per rule object (a bundle's rules are never modified). */
+const normalizedSockets = new WeakMap<DenyRuntimeSocketRule, string[]>();
+
+function socketsOf(rule: DenyRuntimeSocketRule): string[] {
+  let sockets = normalizedSockets.get(rule);
+  if (sockets === undefined) {
+    sockets = rule.sockets.flatMap((s) => normalizeHostPath(s) ?? []);
+    normalizedSockets.set(rule, sockets);
+  }
+  return sockets;
+}
+
 export const denyRuntimeSocket: RuleFamily<DenyRuntimeSocketRule> = {
   validate: ({ rule, pod }: RuleInput<DenyRuntimeSocketRule>): Finding[] => {
-    const sockets = rule.sockets.flatMap((s) => normalizeHostPath(s) ?? []);
+    const sockets = socketsOf(rule);
     const findings: Finding[] = [];
     for (const v of hostPathVolumes(pod)) {
       const exposed = v.normalized === undefined ? [] : sockets.filter((s) => exposesPath(v.normalized!, s));

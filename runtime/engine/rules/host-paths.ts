@@ -28,15 +28,36 @@ function describeAllowed(rule: HostPathsRule): string {
   return rule.allowed.map((a) => `${a.pathPrefix}${a.readOnly ? ' (read-only)' : ''}`).join(', ');
 }
 
+interface Prepared {
+  allowed: string;
+  prefixes: { prefix: string; readOnly: boolean | undefined }[];
+}
+
+/** The rule's allow-list, described and normalized once per rule object (bundle rules never change). */
+const preparedRules = new WeakMap<HostPathsRule, Prepared>();
+
+function prepare(rule: HostPathsRule): Prepared {
+  let prepared = preparedRules.get(rule);
+  if (prepared === undefined) {
+    prepared = {
+      allowed: describeAllowed(rule),
+      prefixes: rule.allowed.flatMap((a) => {
+        const p = normalizeHostPath(a.pathPrefix);
+        return p === undefined ? [] : [{ prefix: p, readOnly: a.readOnly }];
+      }),
+    };
+    preparedRules.set(rule, prepared);
+  }
+  return prepared;
+}
+
 export const hostPaths: RuleFamily<HostPathsRule> = {
   validate: ({ rule, pod }: RuleInput<HostPathsRule>): Finding[] => {
     const findings: Finding[] = [];
-    const allowed = describeAllowed(rule);
-    const prefixes = rule.allowed.flatMap((a) => {
-      const p = normalizeHostPath(a.pathPrefix);
-      return p === undefined ? [] : [{ prefix: p, readOnly: a.readOnly }];
-    });
-    for (const v of hostPathVolumes(pod)) {
+    const volumes = hostPathVolumes(pod);
+    if (volumes.length === 0) return findings;
+    const { allowed, prefixes } = prepare(rule);
+    for (const v of volumes) {
       const matching = v.normalized === undefined ? [] : prefixes.filter((p) => isPathWithin(v.normalized!, p.prefix));
       if (matching.length === 0) {
         const shown = v.normalized !== undefined && v.normalized !== v.path ? `${showValue(v.path)} (normalized ${v.normalized})` : showValue(v.path);

@@ -11,22 +11,24 @@ export type ParsedImage = { container: ContainerRef; ref: ImageReference } | { c
 type ParseOutcome = { ref: ImageReference } | { error: ImageReferenceError };
 
 /**
- * Parse outcomes per container of one PodView: the three image families read the same PodView of a
- * request, so each image is parsed once per request instead of once per family. Keyed weakly by
- * the ContainerRef, so nothing outlives the request.
+ * Parse outcomes per image string: the three image families read the same images, and a cluster
+ * admits the same images over and over, so each is parsed once. Bounded (cleared when full) so
+ * arbitrary input cannot grow it; outcomes are frozen and shared read-only.
  */
-const parsedByContainer = new WeakMap<ContainerRef, ParseOutcome>();
+const PARSED_MAX = 1024;
+const parsedImagesMemo = new Map<string, ParseOutcome>();
 
-function parseOnce(container: ContainerRef, raw: string): ParseOutcome {
-  let outcome = parsedByContainer.get(container);
+function parseOnce(raw: string): ParseOutcome {
+  let outcome = parsedImagesMemo.get(raw);
   if (outcome === undefined) {
     try {
-      outcome = { ref: parseImageReference(raw) };
+      outcome = Object.freeze({ ref: Object.freeze(parseImageReference(raw)) });
     } catch (e) {
       if (!(e instanceof ImageReferenceError)) throw e;
-      outcome = { error: e };
+      outcome = Object.freeze({ error: e });
     }
-    parsedByContainer.set(container, outcome);
+    if (parsedImagesMemo.size >= PARSED_MAX) parsedImagesMemo.clear();
+    parsedImagesMemo.set(raw, outcome);
   }
   return outcome;
 }
@@ -49,7 +51,7 @@ export function parsedImages(pod: PodView, control: string): ParsedImage[] {
         },
       };
     }
-    const outcome = parseOnce(container, raw);
+    const outcome = parseOnce(raw);
     if ('ref' in outcome) return { container, ref: outcome.ref };
     return {
       container,
