@@ -5,10 +5,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { BundleError, loadBundle, type Bundle } from '../bundle';
 import { diffBundles } from '../report/bundle-diff';
 import { renderJson, renderMarkdown, renderText, type DiffSides } from '../report/diff-render';
+import { parseCommandArgs, usageFailure } from './command-args';
 import type { Command } from './main';
 
 const USAGE = `usage: portcullis diff <old> <new> [options]
@@ -56,43 +56,20 @@ function run(argv: string[]): Promise<number> {
 }
 
 function runSync(argv: string[]): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o', default: 'text' },
-        now: { type: 'string' },
-        'bundle-path': { type: 'string', default: 'dist/portcullis-bundle.json' },
-        'exit-code': { type: 'boolean', default: false },
-        'fail-if-looser': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    process.stderr.write(`portcullis diff: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('diff', USAGE, argv, {
+    output: { type: 'string', short: 'o', default: 'text' },
+    now: { type: 'string' },
+    'bundle-path': { type: 'string', default: 'dist/portcullis-bundle.json' },
+    'exit-code': { type: 'boolean', default: false },
+    'fail-if-looser': { type: 'boolean', default: false },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (positionals.length !== 2) {
-    process.stderr.write(`portcullis diff: expected two bundles, got ${positionals.length}\n${USAGE}`);
-    return 2;
-  }
+  if (positionals.length !== 2) return usageFailure('diff', `expected two bundles, got ${positionals.length}\n${USAGE.trimEnd()}`);
   const format = values.output as Format;
-  if (!FORMATS.includes(format)) {
-    process.stderr.write(`portcullis diff: unknown --output "${values.output}" (text, markdown or json)\n`);
-    return 2;
-  }
+  if (!FORMATS.includes(format)) return usageFailure('diff', `unknown --output "${values.output}" (text, markdown or json)`);
   const now = values.now === undefined ? new Date() : new Date(values.now);
-  if (Number.isNaN(now.getTime())) {
-    process.stderr.write(`portcullis diff: --now "${values.now}" is not a date\n`);
-    return 2;
-  }
+  if (Number.isNaN(now.getTime())) return usageFailure('diff', `--now "${values.now}" is not a date`);
   const [oldSpec, newSpec] = positionals;
   let oldBundle: Bundle;
   let newBundle: Bundle;
@@ -100,10 +77,7 @@ function runSync(argv: string[]): number {
     oldBundle = load(oldSpec, values['bundle-path']);
     newBundle = load(newSpec, values['bundle-path']);
   } catch (err) {
-    if (err instanceof DiffInputError) {
-      process.stderr.write(`portcullis diff: ${err.message}\n`);
-      return 2;
-    }
+    if (err instanceof DiffInputError) return usageFailure('diff', err.message);
     throw err;
   }
   const diff = diffBundles(oldBundle, newBundle, { now });

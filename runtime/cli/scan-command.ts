@@ -7,7 +7,6 @@
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { BundleError, loadBundle, type LoadedBundle } from '../bundle';
 import { isRecord } from '../engine/pod-view';
@@ -18,6 +17,7 @@ import { ScanAccumulator, type ScanResult } from '../report/scan-aggregate';
 import { evaluateWorkload, prepareScanPolicies, resourceRef, workloadTarget, type ScanPolicies } from '../report/scan-evaluate';
 import { toInputs } from './input';
 import { renderScanTable, scanJson, type RenderOptions } from '../report/scan-render';
+import { parseCommandArgs, usageFailure } from './command-args';
 import type { Command } from './main';
 
 const USAGE = `usage: portcullis scan <file|dir|->... [options]
@@ -234,35 +234,21 @@ async function scanInputs(
 }
 
 async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        bundle: { type: 'string', default: 'dist/portcullis-bundle.json' },
-        output: { type: 'string', short: 'o', default: 'table' },
-        all: { type: 'boolean', default: false },
-        details: { type: 'boolean', default: false },
-        'bundle-modes': { type: 'boolean', default: false },
-        'namespace-labels': { type: 'string', multiple: true, default: [] },
-        now: { type: 'string' },
-        'verify-images': { type: 'boolean', default: false },
-        'docker-config': { type: 'string' },
-        'max-report-bytes': { type: 'string' },
-        'report-prefix': { type: 'string', default: 'portcullis-scan' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    process.stderr.write(`portcullis scan: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('scan', USAGE, argv, {
+    bundle: { type: 'string', default: 'dist/portcullis-bundle.json' },
+    output: { type: 'string', short: 'o', default: 'table' },
+    all: { type: 'boolean', default: false },
+    details: { type: 'boolean', default: false },
+    'bundle-modes': { type: 'boolean', default: false },
+    'namespace-labels': { type: 'string', multiple: true, default: [] },
+    now: { type: 'string' },
+    'verify-images': { type: 'boolean', default: false },
+    'docker-config': { type: 'string' },
+    'max-report-bytes': { type: 'string' },
+    'report-prefix': { type: 'string', default: 'portcullis-scan' },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   let files: string[];
   let flagLabels: Map<string, Record<string, string>>;
   const format = values.output as Format;
@@ -279,8 +265,7 @@ async function run(argv: string[]): Promise<number> {
     loaded = loadBundle(readFileSync(values.bundle));
   } catch (err) {
     if (err instanceof UsageError || err instanceof BundleError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
-      process.stderr.write(`portcullis scan: ${(err as Error).message}\n`);
-      return 2;
+      return usageFailure('scan', (err as Error).message);
     }
     throw err;
   }
