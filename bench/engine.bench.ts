@@ -5,17 +5,10 @@
  * mutations in front (what the CLIs run). Median and p99 over many iterations after warm-up,
  * measured one call at a time with process.hrtime.bigint().
  */
-import {
-  BUNDLE_API_VERSION,
-  CONTROLLER_TARGETS,
-  POD_TARGET,
-  validateBundle,
-  type Bundle,
-  type Policy,
-  type Rule,
-} from '../runtime/bundle';
+import { CONTROLLER_TARGETS, POD_TARGET, type Bundle, type Policy, type Rule } from '../runtime/bundle';
 import { evaluate, evaluateOffline } from '../runtime/engine/evaluate';
 import type { AdmissionInput, EvaluationContext } from '../runtime/engine/types';
+import { validBundle } from '../test/helpers/bundles';
 
 const WARMUP = 5_000;
 const ITERATIONS = 50_000;
@@ -63,14 +56,7 @@ function defaultsPolicy(): Policy {
   };
 }
 
-const bundle: Bundle = validateBundle({
-  apiVersion: BUNDLE_API_VERSION,
-  kind: 'RuleBundle',
-  metadata: { name: 'bench', runtimeNamespace: 'portcullis-system' },
-  policies: [defaultsPolicy(), pssPolicy()],
-  webhooks: [],
-  trust: { trustedRoots: {} },
-}).bundle;
+const bundle: Bundle = validBundle('bench', [defaultsPolicy(), pssPolicy()]);
 const pss = bundle.policies.filter((p) => p.name === 'pod-security');
 
 function container(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {

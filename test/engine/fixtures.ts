@@ -2,36 +2,16 @@
  * Typed bundle/policy builders for engine tests. Every policy is validated through `validateBundle`
  * so no test runs against a bundle the runtime would refuse.
  */
-import {
-  BUNDLE_API_VERSION,
-  CONTROLLER_TARGETS,
-  POD_TARGET,
-  validateBundle,
-  type Bundle,
-  type Exemption,
-  type Policy,
-  type Rule,
-} from '../../runtime/bundle';
+import { CONTROLLER_TARGETS, type Exemption, type Policy, type Rule } from '../../runtime/bundle';
 import type { AdmissionInput, EvaluationContext } from '../../runtime/engine/types';
+import { validBundle, withAutogen } from '../helpers/bundles';
 
 export const NOW = new Date('2026-06-01T00:00:00Z');
 export const ctx: EvaluationContext = { now: NOW, excludedNamespaces: ['portcullis-system'] };
 
 export function pssRules(level: 'baseline' | 'restricted', version = 'latest', controllers = true): Rule[] {
-  const rules: Rule[] = [{ name: 'pss', type: 'podSecurity', level, version, target: POD_TARGET }];
-  if (controllers) {
-    for (const [kind, target] of Object.entries(CONTROLLER_TARGETS)) {
-      rules.push({
-        name: `autogen-${kind.toLowerCase()}-pss`,
-        autogenFrom: 'pss',
-        type: 'podSecurity',
-        level,
-        version,
-        target: target,
-      });
-    }
-  }
-  return rules;
+  const rules = withAutogen('pss', { type: 'podSecurity', level, version });
+  return controllers ? rules : rules.slice(0, 1);
 }
 
 export function policy(overrides: Partial<Policy> = {}): Policy {
@@ -55,15 +35,7 @@ export function exemption(e: Partial<Exemption> & Pick<Exemption, 'controls'>): 
 }
 
 export function validated(policies: Policy[]): Policy[] {
-  const bundle: Bundle = {
-    apiVersion: BUNDLE_API_VERSION,
-    kind: 'RuleBundle',
-    metadata: { name: 'test', runtimeNamespace: 'portcullis-system' },
-    policies,
-    webhooks: [],
-    trust: { trustedRoots: {} },
-  };
-  return validateBundle(bundle).bundle.policies;
+  return validBundle('test', policies).policies;
 }
 
 /** A pod that passes restricted at every version. */

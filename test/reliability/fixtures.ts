@@ -5,62 +5,14 @@
  * (as autogen does at synth), and the bundle is validated so no test attacks a bundle the runtime
  * would refuse.
  */
-import {
-  BUNDLE_API_VERSION,
-  BUNDLE_KIND,
-  CONTROLLER_TARGETS,
-  POD_TARGET,
-  validateBundle,
-  type Bundle,
-  type Policy,
-  type Rule,
-  type Webhook,
-  type WebhookRule,
-} from '../../runtime/bundle';
+import type { Bundle, Policy } from '../../runtime/bundle';
 import { DEFAULT_RUNTIME_SOCKETS } from '../../runtime/engine/rules/deny-runtime-socket';
 import type { EvaluationContext } from '../../runtime/engine/types';
+import { podPolicy as policy, RUNTIME_NAMESPACE, validBundle, webhook, withAutogen } from '../helpers/bundles';
 
-export const RUNTIME_NAMESPACE = 'portcullis-system';
+export { RUNTIME_NAMESPACE, withAutogen };
 export const NOW = new Date('2026-06-01T00:00:00Z');
 export const CONTEXT: EvaluationContext = { now: NOW, excludedNamespaces: [RUNTIME_NAMESPACE] };
-
-type RuleBody = Rule extends infer R ? (R extends Rule ? Omit<R, 'name' | 'target' | 'autogenFrom'> : never) : never;
-
-/** A Pod rule plus one autogen copy per controller. */
-export function withAutogen(name: string, body: RuleBody): Rule[] {
-  const rules = [{ ...body, name, target: POD_TARGET } as Rule];
-  for (const [kind, target] of Object.entries(CONTROLLER_TARGETS)) {
-    rules.push({ ...body, name: `autogen-${kind.toLowerCase()}-${name}`, autogenFrom: name, target });
-  }
-  return rules;
-}
-
-function policy(p: Pick<Policy, 'name' | 'mode' | 'failurePolicy' | 'rules'>): Policy {
-  return {
-    timeoutSeconds: 10,
-    controllers: Object.keys(CONTROLLER_TARGETS),
-    match: { kinds: ['Pod', 'Pod/ephemeralcontainers'], operations: ['CREATE', 'UPDATE'] },
-    exemptions: [],
-    exemptionHelp: 'https://platform.example.com/exemptions',
-    ...p,
-  };
-}
-
-const WEBHOOK_RULES: WebhookRule[] = [
-  { apiGroups: [''], apiVersions: ['v1'], resources: ['pods', 'pods/ephemeralcontainers', 'replicationcontrollers'], operations: ['CREATE', 'UPDATE'] },
-  { apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], operations: ['CREATE', 'UPDATE'] },
-  { apiGroups: ['batch'], apiVersions: ['v1'], resources: ['jobs', 'cronjobs'], operations: ['CREATE', 'UPDATE'] },
-];
-
-function webhook(w: Pick<Webhook, 'path' | 'type' | 'failurePolicy' | 'policies'>): Webhook {
-  return {
-    name: `${w.path.slice(1).replace(/\//g, '-')}.portcullis.dev`,
-    timeoutSeconds: 10,
-    namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', RUNTIME_NAMESPACE] }] },
-    rules: WEBHOOK_RULES,
-    ...w,
-  };
-}
 
 export const PATHS = {
   mutate: '/mutate/fail-10s',
@@ -72,11 +24,9 @@ export const PATHS = {
 export const ENFORCE_POLICIES = ['pod-security', 'host-isolation'] as const;
 
 export function enforceBundle(name = 'reliability'): Bundle {
-  const bundle: Bundle = {
-    apiVersion: BUNDLE_API_VERSION,
-    kind: BUNDLE_KIND,
-    metadata: { name, runtimeNamespace: RUNTIME_NAMESPACE },
-    policies: [
+  return validBundle(
+    name,
+    [
       policy({
         name: 'defaults',
         mode: 'Enforce',
@@ -109,14 +59,12 @@ export function enforceBundle(name = 'reliability'): Bundle {
         rules: withAutogen('team-label', { type: 'requireLabels', labels: [{ key: 'team', valuePattern: '[a-z]+(-[a-z]+)*' }] }),
       }),
     ],
-    webhooks: [
+    [
       webhook({ path: PATHS.mutate, type: 'mutating', failurePolicy: 'Fail', policies: ['defaults'] }),
       webhook({ path: PATHS.validate, type: 'validating', failurePolicy: 'Fail', policies: [...ENFORCE_POLICIES] }),
       webhook({ path: PATHS.audit, type: 'validating', failurePolicy: 'Ignore', policies: ['labels-audit'] }),
     ],
-    trust: { trustedRoots: {} },
-  };
-  return validateBundle(bundle).bundle;
+  );
 }
 
 export function policiesOf(bundle: Bundle, path: string): Policy[] {

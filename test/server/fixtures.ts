@@ -3,58 +3,11 @@
  * bundle the runtime would refuse) and AdmissionReviews shaped exactly like the API server's.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  BUNDLE_API_VERSION,
-  BUNDLE_KIND,
-  CONTROLLER_TARGETS,
-  POD_TARGET,
-  validateBundle,
-  type Bundle,
-  type Policy,
-  type Rule,
-  type Webhook,
-  type WebhookRule,
-} from '../../runtime/bundle';
+import { POD_TARGET, type Bundle, type Policy, type WebhookRule } from '../../runtime/bundle';
+import { podPolicy as policy, POD_AND_CONTROLLER_RULES, validBundle, webhook, withAutogen } from '../helpers/bundles';
 
-type RuleBody = Rule extends infer R ? (R extends Rule ? Omit<R, 'name' | 'target' | 'autogenFrom'> : never) : never;
-
-/** A Pod rule plus its autogen expansions for every controller. */
-function withAutogen(name: string, body: RuleBody): Rule[] {
-  const rules = [{ ...body, name, target: POD_TARGET } as Rule];
-  for (const [kind, target] of Object.entries(CONTROLLER_TARGETS)) {
-    rules.push({ ...body, name: `autogen-${kind.toLowerCase()}-${name}`, autogenFrom: name, target });
-  }
-  return rules;
-}
-
-function policy(p: Pick<Policy, 'name' | 'mode' | 'failurePolicy' | 'rules'> & Partial<Policy>): Policy {
-  return {
-    timeoutSeconds: 10,
-    controllers: Object.keys(CONTROLLER_TARGETS),
-    match: { kinds: ['Pod', 'Pod/ephemeralcontainers'], operations: ['CREATE', 'UPDATE'] },
-    exemptions: [],
-    exemptionHelp: 'https://platform.example.com/exemptions',
-    ...p,
-  };
-}
-
-/** The webhook rules that select Pods, ephemeral containers and every controller. */
-export const POD_AND_CONTROLLER_RULES: WebhookRule[] = [
-  { apiGroups: [''], apiVersions: ['v1'], resources: ['pods', 'pods/ephemeralcontainers', 'replicationcontrollers'], operations: ['CREATE', 'UPDATE'] },
-  { apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], operations: ['CREATE', 'UPDATE'] },
-  { apiGroups: ['batch'], apiVersions: ['v1'], resources: ['jobs', 'cronjobs'], operations: ['CREATE', 'UPDATE'] },
-];
+export { POD_AND_CONTROLLER_RULES };
 const POD_ONLY_RULES: WebhookRule[] = [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE', 'UPDATE'] }];
-
-function webhook(w: Pick<Webhook, 'path' | 'type' | 'failurePolicy' | 'policies'> & Partial<Webhook>): Webhook {
-  return {
-    name: `${w.path.slice(1).replace(/\//g, '-')}.portcullis.dev`,
-    timeoutSeconds: 10,
-    namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'portcullis-system'] }] },
-    rules: POD_AND_CONTROLLER_RULES,
-    ...w,
-  };
-}
 
 /** An address nothing listens on (port 1 needs root to bind): a registry that is down. */
 export const UNREACHABLE_REGISTRY = '127.0.0.1:1';
@@ -96,11 +49,9 @@ function signedImages(name: string, failurePolicy: 'Fail' | 'Ignore'): Policy {
 
 export function testBundle(overrides: { name?: string; mutateDefaults?: { cpu: string; memory: string } } = {}): Bundle {
   const limits = overrides.mutateDefaults ?? { cpu: '500m', memory: '256Mi' };
-  const bundle: Bundle = {
-    apiVersion: BUNDLE_API_VERSION,
-    kind: BUNDLE_KIND,
-    metadata: { name: overrides.name ?? 'server-test', runtimeNamespace: 'portcullis-system' },
-    policies: [
+  return validBundle(
+    overrides.name ?? 'server-test',
+    [
       policy({
         name: 'resource-defaults',
         mode: 'Enforce',
@@ -122,16 +73,14 @@ export function testBundle(overrides: { name?: string; mutateDefaults?: { cpu: s
       signedImages('signed-images-fail', 'Fail'),
       signedImages('signed-images-ignore', 'Ignore'),
     ],
-    webhooks: [
+    [
       webhook({ path: PATHS.mutate, type: 'mutating', failurePolicy: 'Fail', policies: ['resource-defaults'] }),
       webhook({ path: PATHS.validate, type: 'validating', failurePolicy: 'Fail', policies: ['resource-limits'] }),
       webhook({ path: PATHS.audit, type: 'validating', failurePolicy: 'Ignore', policies: ['resource-audit'] }),
       webhook({ path: PATHS.imagesFail, type: 'validating', failurePolicy: 'Fail', timeoutSeconds: 5, rules: POD_ONLY_RULES, policies: ['signed-images-fail'] }),
       webhook({ path: PATHS.imagesIgnore, type: 'validating', failurePolicy: 'Ignore', timeoutSeconds: 5, rules: POD_ONLY_RULES, policies: ['signed-images-ignore'] }),
     ],
-    trust: { trustedRoots: {} },
-  };
-  return validateBundle(bundle).bundle;
+  );
 }
 
 // ---- objects ---------------------------------------------------------------------------------
