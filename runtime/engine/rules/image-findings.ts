@@ -33,37 +33,26 @@ function parseOnce(raw: string): ParseOutcome {
   return outcome;
 }
 
+/** An image that cannot be checked (missing, or not a valid reference): a finding on `<container>.image`. */
+function unusableImage(control: string, container: ContainerRef, values: string[], message: string): ParsedImage {
+  return { container, finding: { control, container, field: `${container.field}.image`, exemptField: 'image', values, message } };
+}
+
 /** Every container of every kind (containers, initContainers, ephemeralContainers) with its parsed image. */
 export function parsedImages(pod: PodView, control: string): ParsedImage[] {
   return pod.containers.map((container) => {
-    const field = `${container.field}.image`;
     const raw = container.container.image;
     if (typeof raw !== 'string' || raw === '') {
-      return {
-        container,
-        finding: {
-          control,
-          container,
-          field,
-          exemptField: 'image',
-          values: [showValue(raw)],
-          message: `container "${container.name}" has no image: image=${showValue(raw)} is not allowed`,
-        },
-      };
+      return unusableImage(control, container, [showValue(raw)], `container "${container.name}" has no image: image=${showValue(raw)} is not allowed`);
     }
     const outcome = parseOnce(raw);
     if ('ref' in outcome) return { container, ref: outcome.ref };
-    return {
+    return unusableImage(
+      control,
       container,
-      finding: {
-        control,
-        container,
-        field,
-        exemptField: 'image',
-        values: [raw],
-        message: `container "${container.name}" image=${showValue(raw)} is not a valid image reference (${outcome.error.reason})`,
-      },
-    };
+      [raw],
+      `container "${container.name}" image=${showValue(raw)} is not a valid image reference (${outcome.error.reason})`,
+    );
   });
 }
 
