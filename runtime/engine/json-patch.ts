@@ -97,6 +97,32 @@ function applyOne(doc: unknown, op: JsonPatchOperation): unknown {
   return doc;
 }
 
+/**
+ * A deep copy of a JSON document (plain objects, arrays, primitives), several times faster than
+ * structuredClone for the objects admission carries. Own `__proto__` members (as JSON.parse makes
+ * them) stay own data members; a null-prototype object becomes a plain one, as with structuredClone. Anything that is not plain JSON (a Date, a Map, a class instance)
+ * is copied by structuredClone, so the result is always what structuredClone would give.
+ */
+export function cloneJson<T>(value: T): T {
+  if (typeof value === 'function' || typeof value === 'symbol') return structuredClone(value); // throws, as structuredClone does
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return structuredClone(value);
+    const out: unknown[] = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i += 1) out[i] = cloneJson(value[i] as unknown);
+    return out as T;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = cloneJson((value as Record<string, unknown>)[key]);
+    if (key === '__proto__') Object.defineProperty(out, key, { value: v, writable: true, enumerable: true, configurable: true });
+    else out[key] = v;
+  }
+  return out as T;
+}
+
 /** Apply `operations` in order to a copy of `document`. Throws JsonPatchError naming the failing op. */
 export function applyJsonPatch(document: unknown, operations: readonly JsonPatchOperation[]): unknown {
   return applyJsonPatchInPlace(structuredClone(document), operations);

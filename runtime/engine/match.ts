@@ -61,14 +61,35 @@ function namespaceSelectorMatches(selector: LabelSelector, input: AdmissionInput
   return matchesLabelSelector(selector, input.namespaceLabels);
 }
 
+/**
+ * Per-policy lookups computed once per Policy object (a loaded bundle's policies never change; a
+ * reload brings new objects, so nothing stale survives it): the kind names the policy matches, and
+ * its rules by the request's group, kind and subresource, in bundle order.
+ */
+interface PolicyIndex {
+  kindNames: ReadonlySet<string>;
+  rulesByTarget: Map<string, readonly Rule[]>;
+}
+
+const policyIndexes = new WeakMap<Policy, PolicyIndex>();
+
+function indexOf(policy: Policy): PolicyIndex {
+  let index = policyIndexes.get(policy);
+  if (index === undefined) {
+    index = { kindNames: new Set([...policy.match.kinds, ...policy.controllers]), rulesByTarget: new Map() };
+    policyIndexes.set(policy, index);
+  }
+  return index;
+}
+
 function kindMatches(policy: Policy, input: AdmissionInput): boolean {
   const kind = input.kind.kind;
   const sub = input.subResource;
-  const names = [...policy.match.kinds, ...policy.controllers];
-  if (names.includes('*')) return true;
-  if (names.includes(kind)) return true;
+  const names = indexOf(policy).kindNames;
+  if (names.has('*')) return true;
+  if (names.has(kind)) return true;
   if (sub !== undefined && sub !== '') {
-    return names.includes(`${kind}/${sub}`) || names.includes(`${input.resource.resource}/${sub}`);
+    return names.has(`${kind}/${sub}`) || names.has(`${input.resource.resource}/${sub}`);
   }
   return false;
 }
@@ -110,8 +131,25 @@ export function isEvaluatedSubresource(input: AdmissionInput): boolean {
 
 /** The rules of `policy` whose target is this request's resource, in bundle order. */
 export function applicableRules(policy: Policy, input: AdmissionInput): Rule[] {
+  return [...rulesFor(policy, input)];
+}
+
+/** As applicableRules, shared read-only from the policy's index (the evaluator's hot path). */
+export function rulesFor(policy: Policy, input: AdmissionInput): readonly Rule[] {
   if (!isEvaluatedSubresource(input)) return [];
   const sub = input.subResource === '' ? undefined : input.subResource;
+  const { rulesByTarget } = indexOf(policy);
+  const key = `${input.kind.group}\0${input.kind.kind}\0${sub ?? ''}`;
+  let rules = rulesByTarget.get(key);
+  if (rules === undefined) {
+    rules = selectRules(policy, input, sub);
+    if (rulesByTarget.size >= 64) rulesByTarget.clear();
+    rulesByTarget.set(key, rules);
+  }
+  return rules;
+}
+
+function selectRules(policy: Policy, input: AdmissionInput, sub: string | undefined): Rule[] {
   const exact = policy.rules.filter((r) => targetIs(r.target, input, sub));
   if (exact.length > 0 || sub !== EPHEMERAL_SUBRESOURCE) return exact;
   // kubectl debug: the object is the whole Pod; Pod rules apply when no rule names the subresource.
