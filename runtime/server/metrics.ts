@@ -17,6 +17,55 @@ export const LATENCY_BUCKETS_SECONDS = [
   0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
+/**
+ * Increments counted in plain numbers on the hot path and added to a prom-client counter when it is
+ * collected (every scrape and every `get()`), so a request never hashes and validates label sets
+ * (prom-client does both on every `inc`, bound children included). Slots are found through nested
+ * maps keyed by the label values, in label order.
+ */
+class DeferredCounter<L extends string> {
+  private readonly root = new Map<string, unknown>();
+  private readonly slots: { labels: Partial<Record<L, string>>; pending: number }[] = [];
+
+  constructor(
+    private readonly counter: Counter<L>,
+    private readonly labelNames: readonly L[],
+  ) {}
+
+  /** Values in `labelNames` order. */
+  inc(...values: string[]): void {
+    let node = this.root;
+    const last = values.length - 1;
+    for (let i = 0; i < last; i += 1) {
+      let next = node.get(values[i]) as Map<string, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map<string, unknown>();
+        node.set(values[i], next);
+      }
+      node = next;
+    }
+    let slot = node.get(values[last]) as { pending: number } | undefined;
+    if (slot === undefined) {
+      const labels: Partial<Record<L, string>> = {};
+      this.labelNames.forEach((name, i) => (labels[name] = values[i]));
+      const created = { labels, pending: 0 };
+      this.slots.push(created);
+      node.set(values[last], created);
+      slot = created;
+    }
+    slot.pending += 1;
+  }
+
+  /** Add what was counted since the last flush to the prom-client counter. */
+  flush(): void {
+    for (const slot of this.slots) {
+      if (slot.pending === 0) continue;
+      this.counter.inc(slot.labels, slot.pending);
+      slot.pending = 0;
+    }
+  }
+}
+
 export class ServerMetrics implements SignatureCacheMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'webhook' | 'operation' | 'kind' | 'decision'>;
@@ -28,19 +77,22 @@ export class ServerMetrics implements SignatureCacheMetrics {
   private readonly tlsReloads: Counter<'result'>;
   private readonly cacheHits: Counter;
   private readonly cacheMisses: Counter;
-  /** Bound label children, so the hot path does not hash label sets on every increment. */
-  private readonly resultChildren = new Map<string, { inc(): void }>();
-  private readonly requestChildren = new Map<string, { inc(): void }>();
+  /** Hot-path counts, added to the two counters above when they are collected. */
+  private readonly requestCounts: DeferredCounter<'webhook' | 'operation' | 'kind' | 'decision'>;
+  private readonly resultCounts: DeferredCounter<'policy' | 'rule' | 'result'>;
   private readonly durationChildren = new Map<string, { observe(v: number): void }>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
+    const flushRequests = (): void => this.requestCounts.flush();
     this.requests = new Counter({
       name: 'portcullis_admission_requests_total',
       help: 'AdmissionReviews answered, by webhook path, operation, kind and decision',
       labelNames: ['webhook', 'operation', 'kind', 'decision'],
       registers,
+      collect: flushRequests,
     });
+    this.requestCounts = new DeferredCounter(this.requests, ['webhook', 'operation', 'kind', 'decision']);
     this.duration = new Histogram({
       name: 'portcullis_admission_duration_seconds',
       help: 'Time from request received to response ready, by webhook path',
@@ -48,12 +100,15 @@ export class ServerMetrics implements SignatureCacheMetrics {
       buckets: LATENCY_BUCKETS_SECONDS,
       registers,
     });
+    const flushResults = (): void => this.resultCounts.flush();
     this.policyResults = new Counter({
       name: 'portcullis_policy_results_total',
       help: 'Rule results reported by the engine, by policy, rule and result',
       labelNames: ['policy', 'rule', 'result'],
       registers,
+      collect: flushResults,
     });
+    this.resultCounts = new DeferredCounter(this.policyResults, ['policy', 'rule', 'result']);
     this.invalid = new Counter({
       name: 'portcullis_invalid_requests_total',
       help: 'Requests refused with 4xx before evaluation, by reason',
@@ -92,13 +147,7 @@ export class ServerMetrics implements SignatureCacheMetrics {
   }
 
   request(webhook: string, operation: string, kind: string, decision: string, seconds: number): void {
-    const key = `${webhook}\0${operation}\0${kind}\0${decision}`;
-    let child = this.requestChildren.get(key);
-    if (child === undefined) {
-      child = this.requests.labels({ webhook, operation, kind, decision });
-      this.requestChildren.set(key, child);
-    }
-    child.inc();
+    this.requestCounts.inc(webhook, operation, kind, decision);
     let histogram = this.durationChildren.get(webhook);
     if (histogram === undefined) {
       histogram = this.duration.labels({ webhook });
@@ -108,15 +157,7 @@ export class ServerMetrics implements SignatureCacheMetrics {
   }
 
   results(results: readonly RuleResult[]): void {
-    for (const r of results) {
-      const key = `${r.policy}\0${r.rule}\0${r.result}`;
-      let child = this.resultChildren.get(key);
-      if (child === undefined) {
-        child = this.policyResults.labels({ policy: r.policy, rule: r.rule, result: r.result });
-        this.resultChildren.set(key, child);
-      }
-      child.inc();
-    }
+    for (const r of results) this.resultCounts.inc(r.policy, r.rule, r.result);
   }
 
   invalidRequest(reason: string): void {
