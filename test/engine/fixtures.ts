@@ -3,8 +3,11 @@
  * so no test runs against a bundle the runtime would refuse.
  */
 import { CONTROLLER_TARGETS, type Exemption, type Policy, type Rule } from '../../runtime/bundle';
-import type { AdmissionInput, EvaluationContext } from '../../runtime/engine/types';
+import type { EvaluationContext } from '../../runtime/engine/types';
+import { admission, workloadApiVersion } from '../helpers/admission';
 import { validBundle, withAutogen } from '../helpers/bundles';
+
+export { admission };
 
 export const NOW = new Date('2026-06-01T00:00:00Z');
 export const ctx: EvaluationContext = { now: NOW, excludedNamespaces: ['portcullis-system'] };
@@ -62,33 +65,6 @@ export function restrictedPod(extra: { spec?: Record<string, unknown>; container
   };
 }
 
-const GVR: Record<string, { group: string; resource: string }> = {
-  Pod: { group: '', resource: 'pods' },
-  Deployment: { group: 'apps', resource: 'deployments' },
-  StatefulSet: { group: 'apps', resource: 'statefulsets' },
-  DaemonSet: { group: 'apps', resource: 'daemonsets' },
-  ReplicaSet: { group: 'apps', resource: 'replicasets' },
-  ReplicationController: { group: '', resource: 'replicationcontrollers' },
-  Job: { group: 'batch', resource: 'jobs' },
-  CronJob: { group: 'batch', resource: 'cronjobs' },
-};
-
-export function admission(object: Record<string, unknown>, over: Partial<AdmissionInput> = {}): AdmissionInput {
-  const kind = String(object.kind);
-  const g = GVR[kind] ?? { group: '', resource: kind.toLowerCase() + 's' };
-  const meta = (object.metadata ?? {}) as { name?: string; namespace?: string };
-  return {
-    uid: 'u1',
-    kind: { group: g.group, version: 'v1', kind },
-    resource: { group: g.group, version: 'v1', resource: g.resource },
-    operation: 'CREATE',
-    namespace: meta.namespace ?? 'apps',
-    name: meta.name ?? 'x',
-    object,
-    ...over,
-  };
-}
-
 /** Wrap a pod into a controller's template. */
 export function wrap(kind: string, pod: Record<string, unknown>): Record<string, unknown> {
   const template = { metadata: pod.metadata, spec: pod.spec };
@@ -96,6 +72,5 @@ export function wrap(kind: string, pod: Record<string, unknown>): Record<string,
   if (kind === 'CronJob') {
     return { apiVersion: 'batch/v1', kind, metadata: meta, spec: { schedule: '* * * * *', jobTemplate: { spec: { template } } } };
   }
-  const apiVersion = GVR[kind].group === '' ? 'v1' : `${GVR[kind].group}/v1`;
-  return { apiVersion, kind, metadata: meta, spec: { selector: {}, template } };
+  return { apiVersion: workloadApiVersion(kind), kind, metadata: meta, spec: { selector: {}, template } };
 }

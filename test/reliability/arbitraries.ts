@@ -18,6 +18,7 @@
 import fc from 'fast-check';
 import { CONTROLLER_TARGETS, type ControllerKind } from '../../runtime/bundle';
 import type { AdmissionInput } from '../../runtime/engine/types';
+import { workloadApiVersion, workloadResource } from '../helpers/admission';
 
 export type ContainerList = 'containers' | 'initContainers' | 'ephemeralContainers';
 export type Workload = 'Pod' | ControllerKind;
@@ -42,17 +43,6 @@ export const FUZZ_OPTIONS: GenOptions = { maxList: 40, maxDepth: 1_500 };
 export const DEEP_OPTIONS: GenOptions = { maxList: 10, maxDepth: 3_500 };
 
 const WORKLOADS: readonly Workload[] = ['Pod', ...(Object.keys(CONTROLLER_TARGETS) as ControllerKind[])];
-
-const GVR: Record<Workload, { group: string; resource: string }> = {
-  Pod: { group: '', resource: 'pods' },
-  Deployment: { group: 'apps', resource: 'deployments' },
-  StatefulSet: { group: 'apps', resource: 'statefulsets' },
-  DaemonSet: { group: 'apps', resource: 'daemonsets' },
-  ReplicaSet: { group: 'apps', resource: 'replicasets' },
-  ReplicationController: { group: '', resource: 'replicationcontrollers' },
-  Job: { group: 'batch', resource: 'jobs' },
-  CronJob: { group: 'batch', resource: 'cronjobs' },
-};
 
 // ---- noise ---------------------------------------------------------------------------------
 
@@ -278,8 +268,7 @@ function wrapWorkload(s: Shape, spec: Record<string, unknown>, podMeta: Record<s
   addNoise(meta, s.metaNoise);
   if (s.workload === 'Pod') return { apiVersion: 'v1', kind: 'Pod', metadata: { ...meta, ...podMeta }, spec };
   const template = { metadata: podMeta, spec };
-  const group = GVR[s.workload].group;
-  const apiVersion = group === '' ? 'v1' : `${group}/v1`;
+  const apiVersion = workloadApiVersion(s.workload);
   const replicas = s.stringNumbers ? '3' : 3;
   if (s.workload === 'CronJob') {
     return { apiVersion, kind: 'CronJob', metadata: meta, spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template } } } };
@@ -288,7 +277,7 @@ function wrapWorkload(s: Shape, spec: Record<string, unknown>, podMeta: Record<s
 }
 
 function admissionInput(s: Shape, object: Record<string, unknown>, oldObject: Record<string, unknown> | undefined, sub: boolean): AdmissionInput {
-  const g = GVR[s.workload];
+  const g = workloadResource(s.workload);
   const input: AdmissionInput = {
     uid: '7f0c0e1a-5b1d-4c3e-9a55-000000000000',
     kind: { group: g.group, version: 'v1', kind: s.workload },

@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POD_TARGET, validateBundle, type Bundle, type Policy, type Webhook } from '../../runtime/bundle';
 import { createImageVerifier } from '../../runtime/images';
-import type { AdmissionInput } from '../../runtime/engine/types';
+import { admission } from '../helpers/admission';
 import { ecKeyPair, keyLegacyLayer, pushImage, pushLegacySignatures, randomRepo, simpleSigningPayload } from '../helpers/cosign';
 import { startBlackHole, startFaultyRegistry, type BlackHole, type Fault, type FaultyRegistry } from '../helpers/faulty-registry';
 import { registryAvailable, registrySkipNotice, startRegistry, type RunningRegistry } from '../helpers/registry';
@@ -77,20 +77,7 @@ function imagesBundle(hosts: string[], publicKeyPem: string): Bundle {
 
 function podReview(image: string): { uid: string; body: string } {
   const uid = `fault-${Math.random().toString(16).slice(2)}`;
-  const input: AdmissionInput = {
-    uid,
-    kind: { group: '', version: 'v1', kind: 'Pod' },
-    resource: { group: '', version: 'v1', resource: 'pods' },
-    operation: 'CREATE',
-    namespace: 'team-a',
-    name: 'p',
-    object: {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'p', namespace: 'team-a' },
-      spec: { containers: [{ name: 'app', image }] },
-    },
-  };
+  const input = admission({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'team-a' }, spec: { containers: [{ name: 'app', image }] } }, { uid });
   return { uid, body: JSON.stringify(toReview(input)) };
 }
 

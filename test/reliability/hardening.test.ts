@@ -11,8 +11,8 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, DEFAULT_CIPHERS, DEFAULT_MIN_VERSION, type SecureVersion, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AdmissionInput } from '../../runtime/engine/types';
 import { DEFAULT_BODY_LIMIT_BYTES } from '../../runtime/server/server';
+import { admission } from '../helpers/admission';
 import { issueLoopbackCert } from '../helpers/tls';
 import { toReview } from './arbitraries';
 import { enforceBundle, PATHS } from './fixtures';
@@ -24,14 +24,8 @@ const SECRET = 'S3CR3T-do-not-log-7f3a9';
 
 function review(extra: { env?: string; privileged?: boolean } = {}): { uid: string; body: string } {
   const uid = `h-${Math.random().toString(16).slice(2)}`;
-  const input: AdmissionInput = {
-    uid,
-    kind: { group: '', version: 'v1', kind: 'Pod' },
-    resource: { group: '', version: 'v1', resource: 'pods' },
-    operation: 'CREATE',
-    namespace: 'team-a',
-    name: 'p',
-    object: {
+  const input = admission(
+    {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'p', namespace: 'team-a', annotations: { 'example.com/token': extra.env ?? 'x' } },
@@ -47,7 +41,8 @@ function review(extra: { env?: string; privileged?: boolean } = {}): { uid: stri
         ],
       },
     },
-  };
+    { uid },
+  );
   return { uid, body: JSON.stringify(toReview(input)) };
 }
 
