@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_API_VERSION, prettyCanonicalJson, validateBundle, type Bundle } from '../../runtime/bundle';
+import { prettyCanonicalJson } from '../../runtime/bundle';
 import type { PolicyReport } from '../../runtime/report/policy-report';
 import type { ScanJson } from '../../runtime/report/scan-render';
+import { validBundle } from '../helpers/bundles';
 import { ecKeyPair, keyLegacyLayer, pushImage, pushLegacySignatures, randomRepo, simpleSigningPayload } from '../helpers/cosign';
 import { registryAvailable, registrySkipNotice, startRegistry, type RunningRegistry } from '../helpers/registry';
 import { withAutogen } from './fixtures/payments-bundle';
@@ -49,38 +50,31 @@ describe.skipIf(!available)('portcullis scan --verify-images (real registry, rea
     const signed = await pushImage(reg.url, repo, 'v1', 'signed');
     await pushLegacySignatures(reg.url, repo, signed.digest, [keyLegacyLayer(signer.privateKey, simpleSigningPayload(`${reg.host}/${repo}`, signed.digest))]);
     await pushImage(reg.url, repo, 'unsigned', 'unsigned');
-    const bundle: Bundle = {
-      apiVersion: BUNDLE_API_VERSION,
-      kind: 'RuleBundle',
-      metadata: { name: 'images', runtimeNamespace: 'portcullis-system' },
-      policies: [
-        {
-          name: 'image-signatures',
-          mode: 'Audit',
-          failurePolicy: 'Fail',
-          timeoutSeconds: 15,
-          controllers: ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'],
-          match: { kinds: ['Pod'], operations: ['CREATE', 'UPDATE'] },
-          rules: withAutogen('signed-by-ci', {
-            type: 'verifyImages',
-            imageReferences: [`${reg.host}/**`],
-            attestors: [{ entries: [{ type: 'key', name: 'ci-key', publicKey: signer.publicKeyPem }] }],
-            required: true,
-            mutateDigest: false,
-            verifyDigest: false,
-            requestTimeoutMs: 2000,
-            cacheTtlSeconds: 60,
-            negativeCacheTtlSeconds: 0,
-            registries: [{ host: reg.host, insecure: true }],
-          }),
-          exemptions: [],
-        },
-      ],
-      webhooks: [],
-      trust: { trustedRoots: {} },
-    };
+    const bundle = validBundle('images', [
+      {
+        name: 'image-signatures',
+        mode: 'Audit',
+        failurePolicy: 'Fail',
+        timeoutSeconds: 15,
+        controllers: ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'],
+        match: { kinds: ['Pod'], operations: ['CREATE', 'UPDATE'] },
+        rules: withAutogen('signed-by-ci', {
+          type: 'verifyImages',
+          imageReferences: [`${reg.host}/**`],
+          attestors: [{ entries: [{ type: 'key', name: 'ci-key', publicKey: signer.publicKeyPem }] }],
+          required: true,
+          mutateDigest: false,
+          verifyDigest: false,
+          requestTimeoutMs: 2000,
+          cacheTtlSeconds: 60,
+          negativeCacheTtlSeconds: 0,
+          registries: [{ host: reg.host, insecure: true }],
+        }),
+        exemptions: [],
+      },
+    ]);
     bundleFile = path.join(dir, 'bundle.json');
-    writeFileSync(bundleFile, prettyCanonicalJson(validateBundle(bundle).bundle));
+    writeFileSync(bundleFile, prettyCanonicalJson(bundle));
     workloads = path.join(dir, 'workloads.yaml');
     writeFileSync(
       workloads,

@@ -60,15 +60,15 @@ export function webhook(w: Pick<Webhook, 'path' | 'type' | 'failurePolicy' | 'po
   };
 }
 
-/** A validated bundle (runtime namespace portcullis-system, no trusted roots). */
-export function validBundle(name: string, policies: Policy[], webhooks: Webhook[] = []): Bundle {
+/** A validated bundle in runtime namespace portcullis-system. */
+export function validBundle(name: string, policies: Policy[], webhooks: Webhook[] = [], trustedRoots: Record<string, unknown> = {}): Bundle {
   const bundle: Bundle = {
     apiVersion: BUNDLE_API_VERSION,
     kind: BUNDLE_KIND,
     metadata: { name, runtimeNamespace: RUNTIME_NAMESPACE },
     policies,
     webhooks,
-    trust: { trustedRoots: {} },
+    trust: { trustedRoots },
   };
   return validateBundle(bundle).bundle;
 }

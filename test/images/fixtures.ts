@@ -1,5 +1,6 @@
 /** Typed rule and policy fixtures for image tests (validated through the bundle schema). */
-import { BUNDLE_API_VERSION, POD_TARGET, validateBundle, type AttestorSet, type Bundle, type Policy, type Registry, type VerifyImagesRule } from '../../runtime/bundle';
+import { POD_TARGET, type AttestorSet, type Bundle, type Policy, type Registry, type VerifyImagesRule, type Webhook } from '../../runtime/bundle';
+import { validBundle } from '../helpers/bundles';
 
 export function verifyRule(registries: Registry[], attestors: AttestorSet[], overrides: Partial<VerifyImagesRule> = {}): VerifyImagesRule {
   const rule: VerifyImagesRule = {
@@ -40,34 +41,15 @@ export function policyWith(rule: VerifyImagesRule, mode: Policy['mode'] = 'Enfor
 
 /** A bundle holding `policies` and trusted roots; validated so tests never use an invalid one. */
 export function bundleWith(policies: Policy[], trustedRoots: Record<string, unknown> = {}): Bundle {
-  const bundle: Bundle = {
-    apiVersion: BUNDLE_API_VERSION,
-    kind: 'RuleBundle',
-    metadata: { name: 'images-test', runtimeNamespace: 'portcullis-system' },
-    policies,
-    webhooks: [
-      {
-        name: 'mutate-fail-10s.portcullis.dev',
-        type: 'mutating',
-        path: '/mutate/fail-10s',
-        failurePolicy: 'Fail',
-        timeoutSeconds: 10,
-        namespaceSelector: {},
-        rules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE', 'UPDATE'] }],
-        policies: policies.map((p) => p.name),
-      },
-      {
-        name: 'validate-fail-10s.portcullis.dev',
-        type: 'validating',
-        path: '/validate/fail-10s',
-        failurePolicy: 'Fail',
-        timeoutSeconds: 10,
-        namespaceSelector: {},
-        rules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE', 'UPDATE'] }],
-        policies: policies.map((p) => p.name),
-      },
-    ],
-    trust: { trustedRoots },
-  };
-  return validateBundle(bundle).bundle;
+  const webhook = (type: Webhook['type'], path: string): Webhook => ({
+    name: `${path.slice(1).replace(/\//g, '-')}.portcullis.dev`,
+    type,
+    path,
+    failurePolicy: 'Fail',
+    timeoutSeconds: 10,
+    namespaceSelector: {},
+    rules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE', 'UPDATE'] }],
+    policies: policies.map((p) => p.name),
+  });
+  return validBundle('images-test', policies, [webhook('mutating', '/mutate/fail-10s'), webhook('validating', '/validate/fail-10s')], trustedRoots);
 }

@@ -11,9 +11,10 @@
  * and afterwards no socket or timer is left behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POD_TARGET, validateBundle, type Bundle, type Policy, type Webhook } from '../../runtime/bundle';
+import { POD_TARGET, type Bundle, type Policy, type Webhook } from '../../runtime/bundle';
 import { createImageVerifier } from '../../runtime/images';
 import { admission } from '../helpers/admission';
+import { validBundle } from '../helpers/bundles';
 import { ecKeyPair, keyLegacyLayer, pushImage, pushLegacySignatures, randomRepo, simpleSigningPayload } from '../helpers/cosign';
 import { startBlackHole, startFaultyRegistry, type BlackHole, type Fault, type FaultyRegistry } from '../helpers/faulty-registry';
 import { registryAvailable, registrySkipNotice, startRegistry, type RunningRegistry } from '../helpers/registry';
@@ -65,14 +66,11 @@ function imagesBundle(hosts: string[], publicKeyPem: string): Bundle {
     rules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE', 'UPDATE'] }],
     policies: [policyName],
   });
-  return validateBundle({
-    apiVersion: 'portcullis.dev/v1alpha1',
-    kind: 'RuleBundle',
-    metadata: { name: 'fault-matrix', runtimeNamespace: 'portcullis-system' },
-    policies: [policy('images-fail', 'Fail'), policy('images-ignore', 'Ignore')],
-    webhooks: [webhook(FAIL_PATH, 'images-fail', 'Fail'), webhook(IGNORE_PATH, 'images-ignore', 'Ignore')],
-    trust: { trustedRoots: {} },
-  }).bundle;
+  return validBundle(
+    'fault-matrix',
+    [policy('images-fail', 'Fail'), policy('images-ignore', 'Ignore')],
+    [webhook(FAIL_PATH, 'images-fail', 'Fail'), webhook(IGNORE_PATH, 'images-ignore', 'Ignore')],
+  );
 }
 
 function podReview(image: string): { uid: string; body: string } {

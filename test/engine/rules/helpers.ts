@@ -1,14 +1,6 @@
 /** Builders for rule-family unit tests: a validated policy around one rule, and its RuleInput. */
 import { applyPatch, deepClone, type Operation } from 'fast-json-patch';
-import {
-  BUNDLE_API_VERSION,
-  CONTROLLER_TARGETS,
-  POD_TARGET,
-  validateBundle,
-  type Policy,
-  type Rule,
-  type Target,
-} from '../../../runtime/bundle';
+import { CONTROLLER_TARGETS, POD_TARGET, type Policy, type Rule, type Target } from '../../../runtime/bundle';
 import { podView } from '../../../runtime/engine/pod-view';
 import type {
   AdmissionInput,
@@ -18,19 +10,13 @@ import type {
   RuleFamily,
   RuleInput,
 } from '../../../runtime/engine/types';
+import { validBundle } from '../../helpers/bundles';
 
 const ctx: EvaluationContext = { now: new Date('2026-06-01T00:00:00Z') };
 
 /** Policies as the runtime would load them (validated by the bundle schema). */
 export function validated(policies: Policy[]): Policy[] {
-  return validateBundle({
-    apiVersion: BUNDLE_API_VERSION,
-    kind: 'RuleBundle',
-    metadata: { name: 'test', runtimeNamespace: 'portcullis-system' },
-    policies,
-    webhooks: [],
-    trust: { trustedRoots: {} },
-  }).bundle.policies;
+  return validBundle('test', policies).policies;
 }
 
 export { POD_TARGET, CONTROLLER_TARGETS };
