@@ -14,6 +14,11 @@
  * (no coordinated omission). RSS is sampled in the server process throughout; "per core" divides
  * requests by the server process's CPU seconds.
  *
+ * V8 flags: both measured servers run with the NODE_OPTIONS the synthesized Deployment sets
+ * (dist/30-runtime.k8s.yaml, container `webhook`: the heap bounds sized against its memory limit,
+ * see heapFlagsFor in constructs/runtime-chart.ts), so RSS is measured as deployed; then any
+ * BENCH_SERVER_FLAGS. BENCH_DEPLOYMENT_FLAGS=0 measures with Node's defaults instead.
+ *
  *   npm run bench -- server            (BENCH_ROUNDS=2 alternating rounds, best of each counts)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -29,6 +34,7 @@ import type * as BundleModule from '../runtime/bundle';
 import type { Bundle } from '../runtime/bundle';
 import type * as ServerModule from '../runtime/server/server';
 import type * as TlsHelpers from '../test/helpers/tls';
+import type * as YamlModule from 'yaml';
 // Everything else is required lazily, per role: the measured server processes load only what they
 // run (the bare server nothing of Portcullis, the Portcullis server its compiled build).
 const lazy = createRequire(__filename);
@@ -168,6 +174,19 @@ function requestSet(bundle: Bundle): { path: string; body: string }[] {
     }
   }
   return out;
+}
+
+/** NODE_OPTIONS of the runtime container in the synthesized Deployment (empty when unset). */
+function deploymentNodeOptions(): string[] {
+  if (process.env.BENCH_DEPLOYMENT_FLAGS === '0') return [];
+  const { parseAllDocuments } = lazy('yaml') as typeof YamlModule;
+  type Env = { name: string; value?: string };
+  type Doc = { kind?: string; spec?: { template?: { spec?: { containers?: { name: string; env?: Env[] }[] } } } };
+  const docs = parseAllDocuments(readFileSync(join(ROOT, 'dist/30-runtime.k8s.yaml'), 'utf8')).map((d) => d.toJS() as Doc);
+  const deployment = docs.find((d) => d.kind === 'Deployment');
+  const webhook = deployment?.spec?.template?.spec?.containers?.find((c) => c.name === 'webhook');
+  const value = webhook?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+  return value.split(' ').filter((f) => f !== '');
 }
 
 // ---- roles ------------------------------------------------------------------------------------
@@ -336,6 +355,8 @@ async function runLoad(port: number, dir: string, mode: 'max' | 'rate', duration
 
 // ---- orchestration ----------------------------------------------------------------------------
 
+let SERVER_NODE_FLAGS: string[] = [];
+
 function child(args: string[]): ChildProcess {
   // BENCH_CPU_PROF=<dir>: V8 CPU profile of the measured server processes, for finding hot spots.
   const prof = process.env.BENCH_CPU_PROF !== undefined && args[0] !== 'load' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
@@ -343,7 +364,7 @@ function child(args: string[]): ChildProcess {
   // heap to the RSS we measure; production runs compiled JavaScript without either).
   // BENCH_SERVER_FLAGS="--max-semi-space-size=4": V8 flags for both measured servers (e.g. the
   // young-generation size a memory-limited container would get).
-  const flags = args[0] !== 'load' ? (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter((f) => f !== '') : [];
+  const flags = args[0] !== 'load' ? [...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter((f) => f !== '')] : [];
   return spawn(process.execPath, [...prof, ...flags, '--require', 'tsx/cjs', __filename, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], cwd: ROOT });
 }
 
@@ -437,6 +458,7 @@ async function main(): Promise<void> {
     const { createTestPki } = lazy('../test/helpers/tls') as typeof TlsHelpers;
     const built = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', buildDir(dir)], { encoding: 'utf8' });
     const how = built.status === 0 ? 'compiled build (tsc -p tsconfig.build.json)' : 'TypeScript sources via tsx (the build failed)';
+    SERVER_NODE_FLAGS = deploymentNodeOptions();
     const pki = createTestPki();
     writeFileSync(join(dir, 'ca.crt'), pki.ca.cert);
     writeFileSync(join(dir, 'tls.crt'), pki.serving.cert);
@@ -450,7 +472,9 @@ async function main(): Promise<void> {
     process.stdout.write(
       `server bench: ${bundle.policies.length} policies (${bundle.policies.map((p) => p.name).join(', ')}), ` +
         `paths ${[...new Set(requests.map((r) => r.path))].join(' + ')}, Pod+Deployment reviews (avg ${avgBytes} B, 1 in 4 violating), ` +
-        `${CONNECTIONS} keep-alive TLS connections, max ${MAX_MS / 1000}s then ${RATE} req/s for ${RATE_MS / 1000}s; server runs the ${how}\n`,
+        `${CONNECTIONS} keep-alive TLS connections, max ${MAX_MS / 1000}s then ${RATE} req/s for ${RATE_MS / 1000}s; server runs the ${how}; ` +
+        `server V8 flags: ${[...SERVER_NODE_FLAGS, process.env.BENCH_SERVER_FLAGS ?? ''].join(' ').trim() || '(Node defaults)'}` +
+        `${SERVER_NODE_FLAGS.length > 0 ? ' (NODE_OPTIONS of the Deployment in dist/30-runtime.k8s.yaml)' : ''}\n`,
     );
     const load0 = loadavg()[0];
     const fmt = (n: number, d = 0): string => n.toFixed(d);
