@@ -40,7 +40,8 @@ export interface FaultyRegistry {
   close(): Promise<void>;
 }
 
-function listenLoopback(server: Server | NetServer): Promise<number> {
+/** Listen on an ephemeral loopback port; resolves with the port. */
+export function listenLoopback(server: Server | NetServer): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {

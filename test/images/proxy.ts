@@ -1,10 +1,10 @@
 /**
- * Tiny loopback HTTP servers for registry failure cases: a forwarding proxy in front of the real
- * registry that can inject responses (429 + Retry-After, auth challenges), a black hole that
- * accepts connections and never answers, and a listener that records connection attempts (SSRF).
+ * A tiny loopback HTTP proxy for registry failure cases: forwards to the real registry and can
+ * inject responses (429 + Retry-After, auth challenges) or hang. (The black hole that accepts
+ * connections and never answers is startBlackHole in test/helpers/faulty-registry.ts.)
  */
 import { createServer as createHttpServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { listenLoopback } from '../helpers/faulty-registry';
 
 export interface Injected {
   /** Never answer this request (a hung upstream). */
@@ -66,62 +66,19 @@ export async function startProxy(
   return listen(server, log, hung);
 }
 
-function listen(server: Server, log: LoggedRequest[], hung: { open: number }): Promise<TestProxy> {
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const addr = server.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      resolve({
-        host: `127.0.0.1:${port}`,
-        url: `http://127.0.0.1:${port}`,
-        log,
-        get openHung() {
-          return hung.open;
-        },
-        close: () =>
-          new Promise<void>((r) => {
-            server.closeAllConnections();
-            server.close(() => r());
-          }),
-      });
-    });
-  });
-}
-
-export interface TcpListener {
-  host: string;
-  port: number;
-  /** Connections accepted so far. */
-  connections: number;
-  close(): Promise<void>;
-}
-
-/** Accepts TCP connections and never writes a byte (a hung registry); counts connections. */
-export function startBlackHole(): Promise<TcpListener> {
-  const sockets = new Set<Socket>();
-  const state = { connections: 0 };
-  const server: NetServer = createNetServer((socket) => {
-    state.connections += 1;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const addr = server.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      resolve({
-        host: `127.0.0.1:${port}`,
-        port,
-        get connections() {
-          return state.connections;
-        },
-        close: () =>
-          new Promise<void>((r) => {
-            for (const s of sockets) s.destroy();
-            server.close(() => r());
-          }),
-      });
-    });
-  });
+async function listen(server: Server, log: LoggedRequest[], hung: { open: number }): Promise<TestProxy> {
+  const port = await listenLoopback(server);
+  return {
+    host: `127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}`,
+    log,
+    get openHung() {
+      return hung.open;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { createImageVerifier, DeadlineError, RegistryError, RegistryNotAllowedError } from '../../runtime/images';
 import { registryAvailable, registrySkipNotice, startRegistry, type RunningRegistry } from '../helpers/registry';
 import { ecKeyPair, keyLegacyLayer, pushImage, pushLegacySignatures, randomRepo, simpleSigningPayload } from '../helpers/cosign';
-import { startBlackHole, startProxy, type Injected } from './proxy';
+import { startBlackHole } from '../helpers/faulty-registry';
+import { startProxy, type Injected } from './proxy';
 import { keySet, verifyRule } from './fixtures';
 
 const available = registryAvailable();

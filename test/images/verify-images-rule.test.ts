@@ -12,7 +12,7 @@ import type { AdmissionInput } from '../../runtime/engine/types';
 import { createImageVerifier, type ClosableImageVerifier } from '../../runtime/images';
 import { registryAvailable, registrySkipNotice, startRegistry, type RunningRegistry } from '../helpers/registry';
 import { ecKeyPair, keyLegacyLayer, pushImage, pushLegacySignatures, randomRepo, simpleSigningPayload } from '../helpers/cosign';
-import { startBlackHole } from './proxy';
+import { startBlackHole } from '../helpers/faulty-registry';
 import { bundleWith, keySet, policyWith, verifyRule } from './fixtures';
 
 const available = registryAvailable();
