@@ -4,13 +4,13 @@
  * Fastify's inject for fast in-process property runs.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request as httpsRequest } from 'node:https';
+import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { prettyCanonicalJson, type Bundle } from '../../runtime/bundle';
 import { PortcullisServer, type ServerOptions } from '../../runtime/server/server';
-import { createTestPki, type TestPki } from '../helpers/tls';
+import { captureLogs } from '../helpers/log-capture';
+import { callHttps, createTestPki, type TestPki } from '../helpers/tls';
 import type { HttpAnswer } from './invariants';
 
 export interface ReliabilityServer {
@@ -36,18 +36,12 @@ export async function startReliabilityServer(
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-reliability-bundle-'));
   const bundlePath = join(dir, 'bundle.json');
   writeFileSync(bundlePath, prettyCanonicalJson(bundle));
-  let captured = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      captured += chunk.toString('utf8');
-      cb();
-    },
-  });
+  const logs = captureLogs();
   const server = new PortcullisServer({
     bundlePath,
     tlsCertPath: pki.certPath,
     tlsKeyPath: pki.keyPath,
-    logger: { level: 'info', stream },
+    logger: { level: 'info', stream: logs.stream },
     watch: false,
     ...options,
   });
@@ -66,34 +60,15 @@ export async function startReliabilityServer(
     dir,
     bundlePath,
     port,
-    logs: () => captured,
+    logs: logs.text,
     inject: async (path, body, contentType = 'application/json') => {
       const r = await server.app.inject({ method: 'POST', url: path, headers: { 'content-type': contentType }, payload: body });
       return { status: r.statusCode, body: r.body };
     },
-    post: (path, body, contentType = 'application/json') =>
-      new Promise<HttpAnswer>((resolve, reject) => {
-        const req = httpsRequest(
-          {
-            host: '127.0.0.1',
-            port,
-            path,
-            method: 'POST',
-            ca: pki.ca.cert,
-            servername: 'localhost',
-            agent,
-            headers: { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)) },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      }),
+    post: async (path, body, contentType = 'application/json') => {
+      const r = await callHttps({ port, path, ca: pki.ca.cert, agent, body, headers: { 'content-type': contentType } });
+      return { status: r.status, body: r.text };
+    },
     close: async () => {
       agent.destroy();
       await server.shutdown({ graceMs: 5000 });

@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { prettyCanonicalJson, type Bundle } from '../../runtime/bundle';
 import { PortcullisServer, type ServerOptions } from '../../runtime/server/server';
+import { captureLogs } from '../helpers/log-capture';
 import { callHttps, issueLoopbackCert, issueTestCa, ProjectedVolume, type HttpsResponse } from '../helpers/tls';
 import type { IssuedCertificate } from '../../runtime/server/x509';
 import type { Json } from './fixtures';
@@ -34,18 +34,12 @@ export async function startHarness(bundle: Bundle | string, options: Partial<Ser
     'bundle.json': typeof bundle === 'string' ? bundle : prettyCanonicalJson(bundle),
   });
   const tlsVolume = new ProjectedVolume(join(dir, 'tls'), { 'tls.crt': serving.cert, 'tls.key': serving.key });
-  let captured = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      captured += chunk.toString('utf8');
-      cb();
-    },
-  });
+  const captured = captureLogs();
   const server = new PortcullisServer({
     bundlePath: bundleVolume.path('bundle.json'),
     tlsCertPath: tlsVolume.path('tls.crt'),
     tlsKeyPath: tlsVolume.path('tls.key'),
-    logger: { level: 'info', stream },
+    logger: { level: 'info', stream: captured.stream },
     watch: { debounceMs: 50, pollMs: 0 },
     ...options,
   });
@@ -56,9 +50,10 @@ export async function startHarness(bundle: Bundle | string, options: Partial<Ser
     ca,
     bundleVolume,
     tlsVolume,
-    rawLogs: () => captured,
+    rawLogs: captured.text,
     logs: () =>
       captured
+        .text()
         .split('\n')
         .filter((l) => l.trim() !== '')
         .map((l) => JSON.parse(l) as Record<string, unknown>),
