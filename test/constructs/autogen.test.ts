@@ -23,6 +23,22 @@ const MANIFESTS: Record<string, unknown> = {
   CronJob: { apiVersion: 'batch/v1', kind: 'CronJob', spec: { schedule: '* * * * *', jobTemplate: { spec: { template } } } },
 };
 
+/** One Enforce policy with a VerifyImages rule `sig`, built: the bundle and its verifyImages rules. */
+function signedPolicy(extra: { pinControllers?: boolean } = {}) {
+  const app = newApp();
+  const p = new Policy(app, 'signed', { mode: 'Enforce' });
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  new VerifyImages(p, 'sig', {
+    imageReferences: ['registry.example.com/**'],
+    attestors: [{ entries: [keyAttestor('k', key)] }],
+    registries: [{ host: 'registry.example.com' }],
+    ...extra,
+  });
+  const { bundle } = app.build();
+  const rules = bundle.policies[0].rules.filter((r): r is Extract<Rule, { type: 'verifyImages' }> => r.type === 'verifyImages');
+  return { bundle, rules };
+}
+
 function rulesOf(props: ConstructorParameters<typeof Policy>[2]) {
   const app = newApp();
   const p = new Policy(app, "pss", props);
@@ -78,16 +94,7 @@ describe('autogen', () => {
   });
 
   it('verifies images on controllers but pins digests only on Pods', () => {
-    const app = newApp();
-    const p = new Policy(app, 'signed', { mode: 'Enforce' });
-    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    new VerifyImages(p, 'sig', {
-      imageReferences: ['registry.example.com/**'],
-      attestors: [{ entries: [keyAttestor('k', key)] }],
-      registries: [{ host: 'registry.example.com' }],
-    });
-    const { bundle } = app.build();
-    const rules = bundle.policies[0].rules.filter((r): r is Extract<Rule, { type: 'verifyImages' }> => r.type === 'verifyImages');
+    const { bundle, rules } = signedPolicy();
     expect(rules).toHaveLength(8);
     expect(rules[0]).toMatchObject({ name: 'sig', mutateDigest: true, verifyDigest: true });
     for (const r of rules.slice(1)) expect(r).toMatchObject({ mutateDigest: false, verifyDigest: false, autogenFrom: 'sig' });
@@ -97,17 +104,7 @@ describe('autogen', () => {
   });
 
   it('pins controllers too only when the author opts in with pinControllers', () => {
-    const app = newApp();
-    const p = new Policy(app, 'signed', { mode: 'Enforce' });
-    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    new VerifyImages(p, 'sig', {
-      imageReferences: ['registry.example.com/**'],
-      attestors: [{ entries: [keyAttestor('k', key)] }],
-      registries: [{ host: 'registry.example.com' }],
-      pinControllers: true,
-    });
-    const { bundle } = app.build();
-    const rules = bundle.policies[0].rules.filter((r): r is Extract<Rule, { type: 'verifyImages' }> => r.type === 'verifyImages');
+    const { bundle, rules } = signedPolicy({ pinControllers: true });
     expect(rules).toHaveLength(8);
     for (const r of rules) expect(r).toMatchObject({ mutateDigest: true, verifyDigest: true });
     const mutating = bundle.webhooks.filter((w) => w.type === 'mutating');
