@@ -61,12 +61,29 @@ class PodViews {
   constructor(private readonly object: unknown) {}
 
   of(target: Target): ReturnType<typeof podView> {
-    const key = `${target.group}\0${target.kind}\0${target.version}\0${target.resource}\0${target.subresource ?? ''}\0${target.podSpecPath}\0${target.podMetadataPath}`;
+    const key = targetKey(target);
     if (this.views.has(key)) return this.views.get(key);
     const view = podView(this.object, target);
     this.views.set(key, view);
     return view;
   }
+}
+
+/** Everything a Target says, as one string, computed once per Target object. */
+const targetKeys = new WeakMap<Target, string>();
+
+function targetKey(target: Target): string {
+  let key = targetKeys.get(target);
+  if (key === undefined) {
+    key = JSON.stringify([target.group, target.kind, target.version, target.resource, target.subresource ?? '', target.podSpecPath, target.podMetadataPath]);
+    targetKeys.set(target, key);
+  }
+  return key;
+}
+
+/** A rule's result line (same members, same order as `{ ...base, result }`). */
+function ruleResult(base: { policy: string; rule: string; ruleType: Rule['type'] }, result: RuleResultKind): Decision['results'][number] {
+  return { policy: base.policy, rule: base.rule, ruleType: base.ruleType, result };
 }
 
 /**
@@ -124,7 +141,7 @@ async function mutate(planned: Planned[], input: AdmissionInput, context: Evalua
     const result = { policy: policy.name, rule: displayRuleName(rule), ruleType: rule.type };
     const pod = views.of(rule.target);
     if (pod === undefined || isUnchangedForRule(input, rule)) {
-      decision.results.push({ ...result, result: 'skip' });
+      decision.results.push(ruleResult(result, 'skip'));
       continue;
     }
     try {
@@ -145,10 +162,10 @@ async function mutate(planned: Planned[], input: AdmissionInput, context: Evalua
         views = new PodViews(working);
         decision.patches.push(...ops);
       }
-      decision.results.push({ ...result, result: 'pass' });
+      decision.results.push(ruleResult(result, 'pass'));
     } catch (err) {
       decision.errors.push({ policy: policy.name, rule: result.rule, message: errorMessage(err) });
-      decision.results.push({ ...result, result: 'error' });
+      decision.results.push(ruleResult(result, 'error'));
     }
   }
   return decision;
@@ -179,7 +196,7 @@ async function validate(planned: Planned[], input: AdmissionInput, context: Eval
     const result = { policy: policy.name, rule: displayRuleName(rule), ruleType: rule.type };
     const pod = views.of(rule.target);
     if (pod === undefined || isUnchangedForRule(input, rule)) {
-      decision.results.push({ ...result, result: 'skip' });
+      decision.results.push(ruleResult(result, 'skip'));
       continue;
     }
     let findings: Finding[];
@@ -188,7 +205,7 @@ async function validate(planned: Planned[], input: AdmissionInput, context: Eval
       findings = isPromise(pending) ? await pending : pending;
     } catch (err) {
       decision.errors.push({ policy: policy.name, rule: result.rule, message: errorMessage(err) });
-      decision.results.push({ ...result, result: 'error' });
+      decision.results.push(ruleResult(result, 'error'));
       continue;
     }
     let reported = 0;
@@ -209,7 +226,7 @@ async function validate(planned: Planned[], input: AdmissionInput, context: Eval
     let kind: RuleResultKind = 'pass';
     if (reported > 0) kind = policy.mode === 'Enforce' ? 'fail' : 'warn';
     else if (findings.length > 0) kind = 'exempt';
-    decision.results.push({ ...result, result: kind });
+    decision.results.push(ruleResult(result, kind));
   }
   decision.allowed = decision.violations.length === 0;
   return decision;

@@ -28,6 +28,19 @@ const CONTROL = 'requireResources';
 const RESOURCES = ['cpu', 'memory'] as const;
 type ResourceName = (typeof RESOURCES)[number];
 
+/** The rule's required resources per block, without duplicates, computed once per rule object. */
+const requiredOfRule = new WeakMap<RequireResourcesRule, { limits: string[]; requests: string[] }>();
+
+function requiredOf(rule: RequireResourcesRule): { limits: string[]; requests: string[] } {
+  let required = requiredOfRule.get(rule);
+  if (required === undefined) {
+    const unique = (list: readonly string[]): string[] => list.filter((r, i, a) => a.indexOf(r) === i);
+    required = { limits: unique(rule.limits), requests: unique(rule.requests) };
+    requiredOfRule.set(rule, required);
+  }
+  return required;
+}
+
 function checkContainer(c: ContainerRef, rule: RequireResourcesRule): Finding[] {
   const findings: Finding[] = [];
   const who = `container "${c.name}"`;
@@ -35,15 +48,14 @@ function checkContainer(c: ContainerRef, rule: RequireResourcesRule): Finding[] 
   const parsed: Record<'limits' | 'requests', Partial<Record<ResourceName, Quantity>>> = { limits: {}, requests: {} };
 
   for (const key of ['limits', 'requests'] as const) {
-    const blockField = `${c.field}.resources.${key}`;
     const raw = ownField(resources, key);
-    const required = (key === 'limits' ? rule.limits : rule.requests).filter((r, i, a) => a.indexOf(r) === i);
+    const required = requiredOf(rule)[key];
     const blockOk = isRecord(raw);
     if (hasOwnField(resources, key) && !blockOk && raw !== null) {
       findings.push({
         control: CONTROL,
         container: c,
-        field: blockField,
+        field: `${c.field}.resources.${key}`,
         message: `${who} resources.${key}=${showValue(raw)} is not allowed: it must be a map of resource quantities`,
       });
     }
@@ -54,7 +66,7 @@ function checkContainer(c: ContainerRef, rule: RequireResourcesRule): Finding[] 
       findings.push({
         control: CONTROL,
         container: c,
-        field: blockField,
+        field: `${c.field}.resources.${key}`,
         exemptField: `resources.${key}`,
         values: missing,
         message: `${who} has no ${missing.join(' and ')} ${key === 'limits' ? 'limit' : 'request'}${how}: resources.${key}.${missing.join('/')} is required`,
@@ -66,12 +78,11 @@ function checkContainer(c: ContainerRef, rule: RequireResourcesRule): Finding[] 
       const value = ownField(raw, r);
       if (value === null) continue; // reported as missing above when required
       const q = parseQuantity(value);
-      const field = `${blockField}.${r}`;
       if (!q.ok) {
         findings.push({
           control: CONTROL,
           container: c,
-          field,
+          field: `${c.field}.resources.${key}.${r}`,
           exemptField: `resources.${key}.${r}`,
           values: [showValue(value)],
           allowed: 'a Kubernetes quantity such as 500m, 2, 128Mi or 1Gi',
@@ -81,7 +92,7 @@ function checkContainer(c: ContainerRef, rule: RequireResourcesRule): Finding[] 
         findings.push({
           control: CONTROL,
           container: c,
-          field,
+          field: `${c.field}.resources.${key}.${r}`,
           exemptField: `resources.${key}.${r}`,
           values: [q.quantity.text],
           allowed: 'a quantity >= 0',
