@@ -13,7 +13,7 @@
  */
 import { DUAL_RULE_TYPES, type Policy, type Rule } from '../bundle';
 import { applyExemptions } from './exemptions';
-import { applyJsonPatch, applyJsonPatchInPlace, cloneJson } from './json-patch';
+import { applyJsonPatch, applyJsonPatchCopyOnWrite } from './json-patch';
 import { isEvaluatedOperation, isEvaluatedSubresource, policyMatches, rulesFor } from './match';
 import { violationMessage } from './messages';
 import { podView } from './pod-view';
@@ -132,10 +132,11 @@ async function mutate(planned: Planned[], input: AdmissionInput, context: Evalua
     ...mutators.filter((p) => !DUAL_RULE_TYPES.includes(p.rule.type)),
     ...mutators.filter((p) => DUAL_RULE_TYPES.includes(p.rule.type)),
   ];
-  // The object as the mutators so far left it: copied once, at the first patch, then patched in
-  // place (a failed patch rebuilds it from the original and the patches accepted before).
+  // The object as the mutators so far left it: patched copy-on-write (only the containers on
+  // patched paths are copied; the rest is shared with the original, which nobody modifies). A
+  // failed patch rebuilds it from the original and the patches accepted before.
   let working: unknown = input.object;
-  let copied = false;
+  const own = new Set<object>();
   let views = new PodViews(working);
   for (const { policy, rule } of ordered) {
     const result = { policy: policy.name, rule: displayRuleName(rule), ruleType: rule.type };
@@ -149,14 +150,11 @@ async function mutate(planned: Planned[], input: AdmissionInput, context: Evalua
       const pending = (familyOf(rule).mutate as NonNullable<RuleFamily['mutate']>)(ruleInput);
       const ops: JsonPatchOperation[] = isPromise(pending) ? await pending : pending;
       if (ops.length > 0) {
-        if (!copied) {
-          working = cloneJson(working);
-          copied = true;
-        }
         try {
-          working = applyJsonPatchInPlace(working, ops);
+          working = applyJsonPatchCopyOnWrite(working, ops, own);
         } catch (err) {
           working = applyJsonPatch(input.object, decision.patches);
+          own.clear();
           throw err;
         }
         views = new PodViews(working);

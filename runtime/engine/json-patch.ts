@@ -42,7 +42,33 @@ function deepEqualJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function applyOne(doc: unknown, op: JsonPatchOperation): unknown {
+/**
+ * A one-level copy of a container on a patched path (copy-on-write): arrays and plain objects are
+ * copied member by member (an own `__proto__` member stays an own data member); anything else is
+ * deep-copied with structuredClone.
+ */
+function shallowCopy(node: Container): Container {
+  if (Array.isArray(node)) return Object.getPrototypeOf(node) === Array.prototype ? node.slice() : structuredClone(node);
+  const proto: unknown = Object.getPrototypeOf(node);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(node);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(node)) {
+    const v = node[key];
+    if (key === '__proto__') Object.defineProperty(out, key, { value: v, writable: true, enumerable: true, configurable: true });
+    else out[key] = v;
+  }
+  return out;
+}
+
+/** `node`, or (when copying on write and `node` is not ours yet) our copy of it. */
+function ownedCopy(node: Container, own: Set<object> | undefined): Container {
+  if (own === undefined || own.has(node)) return node;
+  const copy = shallowCopy(node);
+  own.add(copy);
+  return copy;
+}
+
+function applyOne(doc: unknown, op: JsonPatchOperation, own?: Set<object>): unknown {
   const tokens = parsePointer(op.path);
   if (tokens.length === 0) {
     if (op.op === 'add' || op.op === 'replace') return structuredClone(op.value);
@@ -52,11 +78,19 @@ function applyOne(doc: unknown, op: JsonPatchOperation): unknown {
     }
     throw new Error('cannot remove the document root');
   }
+  if (own !== undefined && isContainer(doc)) doc = ownedCopy(doc, own);
   let parent: unknown = doc;
   for (const t of tokens.slice(0, -1)) {
-    if (Array.isArray(parent)) parent = parent[arrayIndex(t, parent.length, false)];
-    else if (isContainer(parent) && Object.prototype.hasOwnProperty.call(parent, t)) parent = (parent as Record<string, unknown>)[t];
-    else throw new Error(`path does not exist at "${t}"`);
+    let child: unknown;
+    if (Array.isArray(parent)) {
+      const i = arrayIndex(t, parent.length, false);
+      child = parent[i];
+      if (own !== undefined && isContainer(child)) parent[i] = child = ownedCopy(child, own);
+    } else if (isContainer(parent) && Object.prototype.hasOwnProperty.call(parent, t)) {
+      child = (parent as Record<string, unknown>)[t];
+      if (own !== undefined && isContainer(child)) (parent as Record<string, unknown>)[t] = child = ownedCopy(child, own);
+    } else throw new Error(`path does not exist at "${t}"`);
+    parent = child;
   }
   if (!isContainer(parent)) throw new Error('parent is not an object or array');
   const last = tokens[tokens.length - 1];
@@ -97,47 +131,31 @@ function applyOne(doc: unknown, op: JsonPatchOperation): unknown {
   return doc;
 }
 
-/**
- * A deep copy of a JSON document (plain objects, arrays, primitives), several times faster than
- * structuredClone for the objects admission carries. Own `__proto__` members (as JSON.parse makes
- * them) stay own data members; a null-prototype object becomes a plain one, as with structuredClone. Anything that is not plain JSON (a Date, a Map, a class instance)
- * is copied by structuredClone, so the result is always what structuredClone would give.
- */
-export function cloneJson<T>(value: T): T {
-  if (typeof value === 'function' || typeof value === 'symbol') return structuredClone(value); // throws, as structuredClone does
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) {
-    if (Object.getPrototypeOf(value) !== Array.prototype) return structuredClone(value);
-    const out: unknown[] = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i += 1) out[i] = cloneJson(value[i] as unknown);
-    return out as T;
-  }
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const v = cloneJson((value as Record<string, unknown>)[key]);
-    if (key === '__proto__') Object.defineProperty(out, key, { value: v, writable: true, enumerable: true, configurable: true });
-    else out[key] = v;
-  }
-  return out as T;
-}
-
 /** Apply `operations` in order to a copy of `document`. Throws JsonPatchError naming the failing op. */
 export function applyJsonPatch(document: unknown, operations: readonly JsonPatchOperation[]): unknown {
-  return applyJsonPatchInPlace(structuredClone(document), operations);
-}
-
-/**
- * Apply `operations` in order to `document` itself (which must be the caller's own copy) and
- * return the result (a new value only when an operation replaces the root). Values are copied in,
- * never shared with the operations. On a JsonPatchError the document may be partly patched.
- */
-export function applyJsonPatchInPlace(document: unknown, operations: readonly JsonPatchOperation[]): unknown {
-  let doc = document;
+  let doc = structuredClone(document);
   for (const op of operations) {
     try {
       doc = applyOne(doc, op);
+    } catch (err) {
+      throw new JsonPatchError(op, err instanceof Error ? err.message : String(err));
+    }
+  }
+  return doc;
+}
+
+/**
+ * Apply `operations` in order without touching `document`, copying only the containers on the
+ * patched paths (copy-on-write); unpatched parts stay shared with `document`, so neither may be
+ * modified afterwards except through this function with the same `own` set (the containers
+ * already copied, which later operations may then modify in place). On a JsonPatchError the
+ * copies may be partly patched; `document` never is.
+ */
+export function applyJsonPatchCopyOnWrite(document: unknown, operations: readonly JsonPatchOperation[], own: Set<object>): unknown {
+  let doc = document;
+  for (const op of operations) {
+    try {
+      doc = applyOne(doc, op, own);
     } catch (err) {
       throw new JsonPatchError(op, err instanceof Error ? err.message : String(err));
     }
