@@ -12,7 +12,8 @@ export const MAX_ANNOTATION_VALUE_CHARS = 1024;
 export const MAX_DENIAL_MESSAGE_CHARS = 32 * 1024;
 
 export function truncate(text: string, max: number): string {
-  const oneLine = text.replace(/\s*\n\s*/g, ' ');
+  // Only newlines (and the whitespace around them) are folded: a line without one stays as it is.
+  const oneLine = text.includes('\n') ? text.replace(/\s*\n\s*/g, ' ') : text;
   return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
 }
 
