@@ -66,6 +66,73 @@ class DeferredCounter<L extends string> {
   }
 }
 
+/** prom-client's per-label-set histogram state (Histogram#hashMap, prom-client 15). */
+interface HistogramEntry {
+  labels: Record<string, string | number>;
+  bucketValues: Record<number, number>;
+  sum: number;
+  count: number;
+}
+
+/**
+ * Latency observations counted per webhook in plain arrays (one count per bucket, plus sum and
+ * count) on the hot path, and added to the prom-client histogram's own per-label-set state when it
+ * is collected, so the exposition is prom-client's, unchanged. prom-client's `observe` validates
+ * and hashes the label set on every call, bound children included; this does neither.
+ */
+class DeferredHistogram {
+  private readonly slots = new Map<string, { counts: number[]; sum: number; count: number }>();
+
+  constructor(
+    private readonly histogram: Histogram<'webhook'>,
+    private readonly bounds: readonly number[],
+  ) {}
+
+  observe(webhook: string, seconds: number): void {
+    let slot = this.slots.get(webhook);
+    if (slot === undefined) {
+      slot = { counts: this.bounds.map(() => 0), sum: 0, count: 0 };
+      this.slots.set(webhook, slot);
+    }
+    // prom-client's bucket: the first upper bound the value does not exceed (none: only +Inf).
+    const { bounds } = this;
+    let i = 0;
+    while (i < bounds.length && !(seconds <= bounds[i])) i += 1;
+    if (i < bounds.length) slot.counts[i] += 1;
+    slot.sum += seconds;
+    slot.count += 1;
+  }
+
+  /** Add what was observed since the last flush to the histogram's state. */
+  flush(): void {
+    for (const [webhook, slot] of this.slots) {
+      if (slot.count === 0) continue;
+      const entry = this.entryFor(webhook);
+      for (let i = 0; i < this.bounds.length; i += 1) {
+        if (slot.counts[i] === 0) continue;
+        entry.bucketValues[this.bounds[i]] += slot.counts[i];
+        slot.counts[i] = 0;
+      }
+      entry.sum += slot.sum;
+      entry.count += slot.count;
+      slot.sum = 0;
+      slot.count = 0;
+    }
+  }
+
+  private entryFor(webhook: string): HistogramEntry {
+    const find = (): HistogramEntry | undefined =>
+      Object.values((this.histogram as unknown as { hashMap: Record<string, HistogramEntry> }).hashMap).find((e) => e.labels.webhook === webhook);
+    const existing = find();
+    if (existing !== undefined) return existing;
+    // zero() creates the label set's entry the way observe() would (every bucket at 0).
+    this.histogram.zero({ webhook });
+    const created = find();
+    if (created === undefined) throw new Error(`histogram label set webhook=${webhook} missing after zero()`);
+    return created;
+  }
+}
+
 export class ServerMetrics implements SignatureCacheMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'webhook' | 'operation' | 'kind' | 'decision'>;
@@ -80,7 +147,7 @@ export class ServerMetrics implements SignatureCacheMetrics {
   /** Hot-path counts, added to the two counters above when they are collected. */
   private readonly requestCounts: DeferredCounter<'webhook' | 'operation' | 'kind' | 'decision'>;
   private readonly resultCounts: DeferredCounter<'policy' | 'rule' | 'result'>;
-  private readonly durationChildren = new Map<string, { observe(v: number): void }>();
+  private readonly durations: DeferredHistogram;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -99,7 +166,9 @@ export class ServerMetrics implements SignatureCacheMetrics {
       labelNames: ['webhook'],
       buckets: LATENCY_BUCKETS_SECONDS,
       registers,
+      collect: () => this.durations.flush(),
     });
+    this.durations = new DeferredHistogram(this.duration, LATENCY_BUCKETS_SECONDS);
     const flushResults = (): void => this.resultCounts.flush();
     this.policyResults = new Counter({
       name: 'portcullis_policy_results_total',
@@ -148,12 +217,7 @@ export class ServerMetrics implements SignatureCacheMetrics {
 
   request(webhook: string, operation: string, kind: string, decision: string, seconds: number): void {
     this.requestCounts.inc(webhook, operation, kind, decision);
-    let histogram = this.durationChildren.get(webhook);
-    if (histogram === undefined) {
-      histogram = this.duration.labels({ webhook });
-      this.durationChildren.set(webhook, histogram);
-    }
-    histogram.observe(seconds);
+    this.durations.observe(webhook, seconds);
   }
 
   results(results: readonly RuleResult[]): void {
