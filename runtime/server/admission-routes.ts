@@ -19,6 +19,7 @@ import {
 import { encodeDecision, engineFailure, unevaluatedResponse, type EncodedDecision } from './admission-response';
 import { webhookServes, type BundleStore, type WebhookBinding } from './bundle-state';
 import type { ServerMetrics } from './metrics';
+import { jsonBodyParser } from './json-body';
 import { objectShapeProblem, targetForKind } from './object-shape';
 
 export interface AdmissionRoutesOptions {
@@ -72,6 +73,9 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
   // The API server always sends application/json; every other type (text/plain included, which
   // Fastify parses by default) is refused as the wrong content type.
   app.removeContentTypeParser('text/plain');
+  // Fastify's secure JSON parser, with a fast path for bodies that cannot hold a poisoning key.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app));
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const { status, reason, message } = describeFrameworkError(err);
