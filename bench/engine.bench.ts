@@ -5,19 +5,16 @@
  * mutations in front (what the CLIs run). Median and p99 over many iterations after warm-up,
  * measured one call at a time with process.hrtime.bigint().
  */
-import { CONTROLLER_TARGETS, POD_TARGET, type Bundle, type Policy, type Rule } from '../runtime/bundle';
+import { CONTROLLER_TARGETS, POD_TARGET, type Bundle, type Policy } from '../runtime/bundle';
 import { evaluate, evaluateOffline } from '../runtime/engine/evaluate';
 import type { AdmissionInput, EvaluationContext } from '../runtime/engine/types';
-import { validBundle } from '../test/helpers/bundles';
+import { validBundle, withAutogen } from '../test/helpers/bundles';
 
 const WARMUP = 5_000;
 const ITERATIONS = 50_000;
 
 function pssPolicy(): Policy {
-  const rules: Rule[] = [{ name: 'restricted', type: 'podSecurity', level: 'restricted', version: 'latest', target: POD_TARGET }];
-  for (const [kind, target] of Object.entries(CONTROLLER_TARGETS)) {
-    rules.push({ name: `autogen-${kind.toLowerCase()}`, autogenFrom: 'restricted', type: 'podSecurity', level: 'restricted', version: 'latest', target: target });
-  }
+  const rules = withAutogen('restricted', { type: 'podSecurity', level: 'restricted', version: 'latest' });
   return {
     name: 'pod-security',
     mode: 'Enforce',
