@@ -57,14 +57,22 @@ function errorMessage(err: unknown): string {
  */
 class PodViews {
   private readonly views = new Map<string, ReturnType<typeof podView>>();
+  private lastTarget: Target | undefined;
+  private lastView: ReturnType<typeof podView>;
 
   constructor(private readonly object: unknown) {}
 
   of(target: Target): ReturnType<typeof podView> {
+    // Consecutive rules usually share one Target object (one policy index): skip the key lookup.
+    if (target === this.lastTarget) return this.lastView;
     const key = targetKey(target);
-    if (this.views.has(key)) return this.views.get(key);
-    const view = podView(this.object, target);
-    this.views.set(key, view);
+    let view = this.views.get(key);
+    if (view === undefined && !this.views.has(key)) {
+      view = podView(this.object, target);
+      this.views.set(key, view);
+    }
+    this.lastTarget = target;
+    this.lastView = view;
     return view;
   }
 }
@@ -99,13 +107,11 @@ interface Planned {
   rule: Rule;
 }
 
-function plan(input: AdmissionInput, policies: readonly Policy[], context: EvaluationContext): Planned[] {
+/** The policies that select this request, in order (their rules come from rulesFor's index). */
+function matchingPolicies(input: AdmissionInput, policies: readonly Policy[], context: EvaluationContext): Policy[] {
   if (!isEvaluatedOperation(input.operation) || !isEvaluatedSubresource(input)) return [];
-  const out: Planned[] = [];
-  for (const policy of policies) {
-    if (!policyMatches(policy, input, context)) continue;
-    for (const rule of rulesFor(policy, input)) out.push({ policy, rule });
-  }
+  const out: Policy[] = [];
+  for (const policy of policies) if (policyMatches(policy, input, context)) out.push(policy);
   return out;
 }
 
@@ -120,18 +126,26 @@ export async function evaluate(
   policies: readonly Policy[],
   context: EvaluationContext,
 ): Promise<Decision> {
-  const planned = plan(input, policies, context);
-  return phase === 'mutate' ? mutate(planned, input, context) : validate(planned, input, context);
+  const matched = matchingPolicies(input, policies, context);
+  return phase === 'mutate' ? mutate(matched, input, context) : validate(matched, input, context);
 }
 
-async function mutate(planned: Planned[], input: AdmissionInput, context: EvaluationContext): Promise<Decision> {
+/** The mutating rules in the order they run: digest pinning (verifyImages) after every default. */
+function mutators(matched: readonly Policy[], input: AdmissionInput): Planned[] {
+  const defaults: Planned[] = [];
+  const pinning: Planned[] = [];
+  for (const policy of matched) {
+    for (const rule of rulesFor(policy, input)) {
+      if (familyOf(rule).mutate === undefined) continue;
+      (DUAL_RULE_TYPES.includes(rule.type) ? pinning : defaults).push({ policy, rule });
+    }
+  }
+  return pinning.length === 0 ? defaults : [...defaults, ...pinning];
+}
+
+async function mutate(matched: readonly Policy[], input: AdmissionInput, context: EvaluationContext): Promise<Decision> {
   const decision = emptyDecision();
-  const mutators = planned.filter((p) => familyOf(p.rule).mutate !== undefined);
-  // Digest pinning (verifyImages) runs after every defaulting mutation.
-  const ordered = [
-    ...mutators.filter((p) => !DUAL_RULE_TYPES.includes(p.rule.type)),
-    ...mutators.filter((p) => DUAL_RULE_TYPES.includes(p.rule.type)),
-  ];
+  const ordered = mutators(matched, input);
   // The object as the mutators so far left it: patched copy-on-write (only the containers on
   // patched paths are copied; the rest is shared with the original, which nobody modifies). A
   // failed patch rebuilds it from the original and the patches accepted before.
@@ -185,49 +199,83 @@ function toViolation(policy: Policy, rule: Rule, finding: Finding, message: stri
   return v;
 }
 
-async function validate(planned: Planned[], input: AdmissionInput, context: EvaluationContext): Promise<Decision> {
+async function validate(matched: readonly Policy[], input: AdmissionInput, context: EvaluationContext): Promise<Decision> {
   const decision = emptyDecision();
   const views = new PodViews(input.object);
-  for (const { policy, rule } of planned) {
-    const family = familyOf(rule);
-    if (family.validate === undefined) continue;
-    const result = { policy: policy.name, rule: displayRuleName(rule), ruleType: rule.type };
-    const pod = views.of(rule.target);
-    if (pod === undefined || isUnchangedForRule(input, rule)) {
-      decision.results.push(ruleResult(result, 'skip'));
-      continue;
+  for (const policy of matched) {
+    for (const rule of rulesFor(policy, input)) {
+      const pending = validateRule(decision, views, policy, rule, input, context);
+      if (pending !== undefined) await pending;
     }
-    let findings: Finding[];
-    try {
-      const pending = family.validate({ policy, rule, pod, request: input, context });
-      findings = isPromise(pending) ? await pending : pending;
-    } catch (err) {
-      decision.errors.push({ policy: policy.name, rule: result.rule, message: errorMessage(err) });
-      decision.results.push(ruleResult(result, 'error'));
-      continue;
-    }
-    let reported = 0;
-    for (const finding of findings) {
-      const outcome = applyExemptions(policy, finding, input, context.now);
-      if (outcome.kind === 'exempt') continue;
-      const message = violationMessage({
-        policy,
-        rule: result.rule,
-        finding: outcome.finding,
-        relievedValues: outcome.relievedValues,
-        ...(outcome.expired ? { expired: outcome.expired } : {}),
-      });
-      const v = toViolation(policy, rule, outcome.finding, message, outcome.expired?.name);
-      (policy.mode === 'Enforce' ? decision.violations : decision.warnings).push(v);
-      reported += 1;
-    }
-    let kind: RuleResultKind = 'pass';
-    if (reported > 0) kind = policy.mode === 'Enforce' ? 'fail' : 'warn';
-    else if (findings.length > 0) kind = 'exempt';
-    decision.results.push(ruleResult(result, kind));
   }
   decision.allowed = decision.violations.length === 0;
   return decision;
+}
+
+/**
+ * One validating rule into `decision`. Returns a promise only when the family answers with one
+ * (image verification); the loop above then awaits it, and a synchronous rule costs no microtask.
+ */
+function validateRule(
+  decision: Decision,
+  views: PodViews,
+  policy: Policy,
+  rule: Rule,
+  input: AdmissionInput,
+  context: EvaluationContext,
+): void | Promise<void> {
+  const validateFn = familyOf(rule).validate;
+  if (validateFn === undefined) return;
+  const result = { policy: policy.name, rule: displayRuleName(rule), ruleType: rule.type };
+  const pod = views.of(rule.target);
+  if (pod === undefined || isUnchangedForRule(input, rule)) {
+    decision.results.push(ruleResult(result, 'skip'));
+    return;
+  }
+  const failed = (err: unknown): void => {
+    decision.errors.push({ policy: policy.name, rule: result.rule, message: errorMessage(err) });
+    decision.results.push(ruleResult(result, 'error'));
+  };
+  let pending: Finding[] | Promise<Finding[]>;
+  try {
+    pending = validateFn({ policy, rule, pod, request: input, context });
+  } catch (err) {
+    failed(err);
+    return;
+  }
+  if (isPromise(pending)) return pending.then((findings) => report(decision, policy, rule, result, findings, input, context), failed);
+  report(decision, policy, rule, result, pending, input, context);
+}
+
+/** A validating rule's findings through the policy's exemptions and mode into `decision`. */
+function report(
+  decision: Decision,
+  policy: Policy,
+  rule: Rule,
+  result: { policy: string; rule: string; ruleType: Rule['type'] },
+  findings: readonly Finding[],
+  input: AdmissionInput,
+  context: EvaluationContext,
+): void {
+  let reported = 0;
+  for (const finding of findings) {
+    const outcome = applyExemptions(policy, finding, input, context.now);
+    if (outcome.kind === 'exempt') continue;
+    const message = violationMessage({
+      policy,
+      rule: result.rule,
+      finding: outcome.finding,
+      relievedValues: outcome.relievedValues,
+      ...(outcome.expired ? { expired: outcome.expired } : {}),
+    });
+    const v = toViolation(policy, rule, outcome.finding, message, outcome.expired?.name);
+    (policy.mode === 'Enforce' ? decision.violations : decision.warnings).push(v);
+    reported += 1;
+  }
+  let kind: RuleResultKind = 'pass';
+  if (reported > 0) kind = policy.mode === 'Enforce' ? 'fail' : 'warn';
+  else if (findings.length > 0) kind = 'exempt';
+  decision.results.push(ruleResult(result, kind));
 }
 
 export interface OfflineResult {

@@ -18,10 +18,8 @@ export class JsonPatchError extends Error {
 function parsePointer(pointer: string): string[] {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) throw new Error(`JSON Pointer must start with "/": ${pointer}`);
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const tokens = pointer.slice(1).split('/');
+  return pointer.includes('~') ? tokens.map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~')) : tokens;
 }
 
 type Container = Record<string, unknown> | unknown[];
@@ -68,10 +66,19 @@ function ownedCopy(node: Container, own: Set<object> | undefined): Container {
   return copy;
 }
 
+/**
+ * The value an add/replace inserts. Copy-on-write shares it: it is not in `own`, so a later
+ * operation below it copies it before changing anything, and the operation's value stays intact.
+ * A plain application works on a private copy of the document and copies the value into it.
+ */
+function inserted(op: JsonPatchOperation, own: Set<object> | undefined): unknown {
+  return own === undefined ? structuredClone(op.value) : op.value;
+}
+
 function applyOne(doc: unknown, op: JsonPatchOperation, own?: Set<object>): unknown {
   const tokens = parsePointer(op.path);
   if (tokens.length === 0) {
-    if (op.op === 'add' || op.op === 'replace') return structuredClone(op.value);
+    if (op.op === 'add' || op.op === 'replace') return inserted(op, own);
     if (op.op === 'test') {
       if (!deepEqualJson(doc, op.value)) throw new Error('test failed');
       return doc;
@@ -97,10 +104,10 @@ function applyOne(doc: unknown, op: JsonPatchOperation, own?: Set<object>): unkn
   if (Array.isArray(parent)) {
     switch (op.op) {
       case 'add':
-        parent.splice(arrayIndex(last, parent.length, true), 0, structuredClone(op.value));
+        parent.splice(arrayIndex(last, parent.length, true), 0, inserted(op, own));
         break;
       case 'replace':
-        parent[arrayIndex(last, parent.length, false)] = structuredClone(op.value);
+        parent[arrayIndex(last, parent.length, false)] = inserted(op, own);
         break;
       case 'remove':
         parent.splice(arrayIndex(last, parent.length, false), 1);
@@ -114,11 +121,11 @@ function applyOne(doc: unknown, op: JsonPatchOperation, own?: Set<object>): unkn
   const has = Object.prototype.hasOwnProperty.call(parent, last);
   switch (op.op) {
     case 'add':
-      parent[last] = structuredClone(op.value);
+      parent[last] = inserted(op, own);
       break;
     case 'replace':
       if (!has) throw new Error('path does not exist');
-      parent[last] = structuredClone(op.value);
+      parent[last] = inserted(op, own);
       break;
     case 'remove':
       if (!has) throw new Error('path does not exist');

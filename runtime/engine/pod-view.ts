@@ -76,6 +76,39 @@ export function pointerToField(pointer: string): string {
   return field;
 }
 
+/**
+ * One container of the view. Its pointer and dotted field path are built on first use: most rules
+ * only read the container, and only findings and patches need the paths.
+ */
+class ContainerEntry implements ContainerRef {
+  private pointerText: string | undefined;
+  private fieldText: string | undefined;
+
+  constructor(
+    readonly kind: ContainerKind,
+    readonly index: number,
+    readonly name: string,
+    readonly image: string,
+    readonly container: Record<string, unknown>,
+    private readonly specPointer: string,
+    private readonly specField: string,
+  ) {}
+
+  get pointer(): string {
+    return (this.pointerText ??= `${this.specPointer}/${this.kind}/${this.index}`);
+  }
+
+  get field(): string {
+    return (this.fieldText ??= `${this.specField}.${this.kind}[${this.index}]`);
+  }
+
+  /** Serialized (logs, JSON output) with its paths, like a plain ContainerRef. */
+  toJSON(): ContainerRef {
+    const { kind, index, name, image, container, pointer, field } = this;
+    return { kind, index, name, image, container, pointer, field };
+  }
+}
+
 export function podView(object: unknown, target: Target): PodView | undefined {
   const spec = getPointer(object, target.podSpecPath);
   if (!isRecord(spec)) return undefined;
@@ -89,15 +122,8 @@ export function podView(object: unknown, target: Target): PodView | undefined {
     for (let index = 0; index < list.length; index += 1) {
       const c: unknown = list[index];
       if (!isRecord(c)) continue;
-      containers.push({
-        kind,
-        index,
-        name: typeof c.name === 'string' ? c.name : `#${index}`,
-        image: typeof c.image === 'string' ? c.image : '',
-        container: c,
-        pointer: `${target.podSpecPath}/${kind}/${index}`,
-        field: `${specField}.${kind}[${index}]`,
-      });
+      const name = typeof c.name === 'string' ? c.name : `#${index}`;
+      containers.push(new ContainerEntry(kind, index, name, typeof c.image === 'string' ? c.image : '', c, target.podSpecPath, specField));
     }
   }
   return {

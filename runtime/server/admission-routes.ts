@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { evaluate } from '../engine/evaluate';
-import type { Decision, ImageVerifier, EvaluationContext } from '../engine/types';
+import type { Decision, ImageVerifier, EvaluationContext, Violation } from '../engine/types';
 import {
   ADMISSION_API_VERSION,
   reviewResponse,
@@ -20,6 +20,7 @@ import { encodeDecision, engineFailure, unevaluatedResponse, type EncodedDecisio
 import { webhookServes, type BundleStore, type WebhookBinding } from './bundle-state';
 import type { ServerMetrics } from './metrics';
 import { jsonBodyParser } from './json-body';
+import type { AdmissionLogRecord } from './logging';
 import { objectShapeProblem, targetForKind } from './object-shape';
 
 export interface AdmissionRoutesOptions {
@@ -27,6 +28,8 @@ export interface AdmissionRoutesOptions {
   metrics: ServerMetrics;
   images?: ImageVerifier;
   now?: () => Date;
+  /** Writes the one structured line per answered review (see logging.ts). */
+  logAdmission: (record: AdmissionLogRecord) => void;
 }
 
 interface ErrorBody {
@@ -61,13 +64,18 @@ function describeFrameworkError(err: FastifyError): { status: number; reason: st
   }
 }
 
+/** `policy/rule:control` per violation or warning, for the log line; undefined when there are none. */
+function ruleKeys(list: readonly Violation[] | undefined): string[] | undefined {
+  return list === undefined || list.length === 0 ? undefined : list.map((v) => `${v.policy}/${v.rule}:${v.control}`);
+}
+
 function requestPath(url: string): string {
   const q = url.indexOf('?');
   return q === -1 ? url : url.slice(0, q);
 }
 
 export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app: FastifyInstance, opts) => {
-  const { store, metrics, images } = opts;
+  const { store, metrics, images, logAdmission } = opts;
   const now = opts.now ?? (() => new Date());
 
   // The API server always sends application/json; every other type (text/plain included, which
@@ -127,25 +135,22 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
     const kindLabel = targetForKind(review.kind.group, review.kind.kind) === undefined ? 'other' : review.kind.kind;
     metrics.request(webhook.path, review.operation, kindLabel, encoded.outcome, seconds);
     if (decision !== undefined && review.dryRun !== true) metrics.results(decision.results);
-    request.log.info(
-      {
-        uid: review.uid,
-        webhook: webhook.path,
-        operation: review.operation,
-        kind: review.kind.kind,
-        subResource: review.subResource,
-        namespace: review.namespace,
-        name: review.name,
-        dryRun: review.dryRun === true,
-        decision: encoded.outcome,
-        patched: encoded.patched,
-        violations: decision?.violations.map((v) => `${v.policy}/${v.rule}:${v.control}`),
-        warnings: decision?.warnings.map((v) => `${v.policy}/${v.rule}:${v.control}`),
-        errors: decision?.errors.map((e) => `${e.policy}/${e.rule}: ${e.message}`),
-        durationMs: Math.round(seconds * 100_000) / 100,
-      },
-      'admission',
-    );
+    logAdmission({
+      uid: review.uid,
+      webhook: webhook.path,
+      operation: review.operation,
+      kind: review.kind.kind,
+      subResource: review.subResource,
+      namespace: review.namespace,
+      name: review.name,
+      dryRun: review.dryRun === true,
+      decision: encoded.outcome,
+      patched: encoded.patched,
+      violations: ruleKeys(decision?.violations),
+      warnings: ruleKeys(decision?.warnings),
+      errors: decision === undefined || decision.errors.length === 0 ? undefined : decision.errors.map((e) => `${e.policy}/${e.rule}: ${e.message}`),
+      durationMs: Math.round(seconds * 100_000) / 100,
+    });
     return reviewResponse(encoded.response);
   };
 

@@ -17,7 +17,7 @@ export function jsonBodyParser(app: FastifyInstance): FastifyBodyParser<string> 
       body.charCodeAt(0) !== 0xfeff &&
       !body.includes('\\u') &&
       !body.includes('__proto__') &&
-      !body.includes('constructor')
+      !(body.includes('ctor') && body.includes('constructor'))
     ) {
       let parsed: unknown;
       try {

@@ -8,9 +8,13 @@ import { CONTROLLER_TARGETS, POD_TARGET, type Target } from '../bundle';
 import { getPointer, isRecord, pointerToField } from '../engine/pod-view';
 import type { AdmissionRequest } from './admission-review';
 
-const TARGETS_BY_GROUP_KIND = new Map<string, Target>(
-  [POD_TARGET, ...Object.values(CONTROLLER_TARGETS)].map((t) => [`${t.group}/${t.kind}`, t]),
-);
+/** group → kind → Target (two lookups, no key string built per request). */
+const TARGETS_BY_GROUP_KIND = new Map<string, Map<string, Target>>();
+for (const t of [POD_TARGET, ...Object.values(CONTROLLER_TARGETS)]) {
+  const kinds = TARGETS_BY_GROUP_KIND.get(t.group) ?? new Map<string, Target>();
+  kinds.set(t.kind, t);
+  TARGETS_BY_GROUP_KIND.set(t.group, kinds);
+}
 
 const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
 const BOOLEAN_FIELDS = ['hostNetwork', 'hostPID', 'hostIPC', 'hostUsers', 'automountServiceAccountToken'] as const;
@@ -18,7 +22,7 @@ const OBJECT_FIELDS = ['securityContext', 'resources'] as const;
 
 /** The pod-template location for a request's kind, when Portcullis evaluates that kind. */
 export function targetForKind(group: string, kind: string): Target | undefined {
-  return TARGETS_BY_GROUP_KIND.get(`${group}/${kind}`);
+  return TARGETS_BY_GROUP_KIND.get(group)?.get(kind);
 }
 
 /** Returns why `object` is malformed for `request`, or undefined when it is fine. */
@@ -33,6 +37,18 @@ export function objectShapeProblem(request: AdmissionRequest, object: unknown, w
   const target = targetForKind(request.kind.group, request.kind.kind);
   if (target === undefined) return undefined;
   return podProblem(object, target, which);
+}
+
+/** What is wrong with one container entry (the text after its field path), or undefined. */
+function containerProblem(c: unknown): string | undefined {
+  if (!isRecord(c)) return ' must be an object';
+  if (typeof c.name !== 'string' || c.name === '') return '.name must be a non-empty string';
+  if (c.image !== undefined && typeof c.image !== 'string') return '.image must be a string';
+  for (const field of OBJECT_FIELDS) {
+    const v = c[field];
+    if (v !== undefined && v !== null && !isRecord(v)) return `.${field} must be an object`;
+  }
+  return undefined;
 }
 
 function podProblem(object: Record<string, unknown>, target: Target, which: string): string | undefined {
@@ -65,15 +81,8 @@ function podProblem(object: Record<string, unknown>, target: Target, which: stri
     if (containers === undefined || containers === null) continue;
     if (!Array.isArray(containers)) return `${at(target.podSpecPath, `.${list}`)} must be a list`;
     for (let i = 0; i < containers.length; i += 1) {
-      const c: unknown = containers[i];
-      const here = at(target.podSpecPath, `.${list}[${i}]`);
-      if (!isRecord(c)) return `${here} must be an object`;
-      if (typeof c.name !== 'string' || c.name === '') return `${here}.name must be a non-empty string`;
-      if (c.image !== undefined && typeof c.image !== 'string') return `${here}.image must be a string`;
-      for (const field of OBJECT_FIELDS) {
-        const v = c[field];
-        if (v !== undefined && v !== null && !isRecord(v)) return `${here}.${field} must be an object`;
-      }
+      const problem = containerProblem(containers[i]);
+      if (problem !== undefined) return `${at(target.podSpecPath, `.${list}[${i}]`)}${problem}`;
     }
   }
   return undefined;

@@ -13,6 +13,7 @@ import { admissionRoutes } from './admission-routes';
 import { BundleStore, type ReloadResult } from './bundle-state';
 import { FileWatcher } from './file-watcher';
 import { healthRoutes } from './health-routes';
+import { createRuntimeLogger, type LoggerOptions, type RuntimeLogger } from './logging';
 import { ServerMetrics } from './metrics';
 import { metricsRoute } from './metrics-route';
 import { readTlsMaterial, type TlsMaterial } from './tls-material';
@@ -44,12 +45,6 @@ export const DEFAULT_TIMEOUTS: Required<ServerTimeouts> = { headersMs: 10_000, r
 
 /** Never negotiate below TLS 1.2, whatever the process default (`--tls-min-v1.0`) says. */
 export const TLS_MIN_VERSION = 'TLSv1.2';
-
-export interface LoggerOptions {
-  level?: string;
-  /** Where JSON log lines go (default stdout). */
-  stream?: NodeJS.WritableStream;
-}
 
 export interface ServerOptions {
   bundlePath: string;
@@ -98,7 +93,7 @@ export class PortcullisServer {
       ...(factory === undefined ? {} : { imagesFor: (snapshot) => factory(snapshot.loaded.bundle, this.metrics) }),
     });
     this.tls = readTlsMaterial(options.tlsCertPath, options.tlsKeyPath);
-    const logger = options.logger === false ? false : { level: options.logger?.level ?? 'info', ...(options.logger?.stream === undefined ? {} : { stream: options.logger.stream }) };
+    const log: RuntimeLogger = createRuntimeLogger(options.logger === false ? { level: 'silent' } : options.logger);
     const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.app = Fastify({
       https: {
@@ -110,9 +105,11 @@ export class PortcullisServer {
         connectionsCheckingInterval: timeouts.checkIntervalMs,
       },
       requestTimeout: timeouts.requestMs,
-      logger,
-      // One structured line per admission comes from the route itself; no generic request lines.
+      loggerInstance: log.logger,
+      // One structured line per admission comes from the route itself (logging.ts); no generic
+      // request lines, and no per-request child logger: request lines carry the review's uid.
       logController: new LogController({ disableRequestLogging: true }),
+      childLoggerFactory: (logger) => logger,
       bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
       // A request that arrives on a kept-alive connection during shutdown is still answered (a 503
       // would count as a webhook failure and, under failurePolicy Fail, deny someone's deploy).
@@ -131,6 +128,7 @@ export class PortcullisServer {
     this.app.register(admissionRoutes, {
       store: this.store,
       metrics: this.metrics,
+      logAdmission: log.admission,
       ...(options.images === undefined ? {} : { images: options.images }),
       ...(options.now === undefined ? {} : { now: options.now }),
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { applyPatch, deepClone } from 'fast-json-patch';
-import { applyJsonPatch, JsonPatchError } from '../../runtime/engine/json-patch';
+import { applyJsonPatch, applyJsonPatchCopyOnWrite, JsonPatchError } from '../../runtime/engine/json-patch';
 import type { JsonPatchOperation } from '../../runtime/engine/types';
 
 describe('applyJsonPatch', () => {
@@ -18,6 +18,21 @@ describe('applyJsonPatch', () => {
     const out = applyJsonPatch(doc, ops);
     expect(out).toEqual({ spec: { containers: [{ name: 'a', 'x/y': 3, resources: { limits: { cpu: '1' } } }, { name: 'b' }] } });
     expect(doc.spec.containers).toHaveLength(1);
+  });
+
+  it('copy-on-write shares inserted values but never changes them or the input', () => {
+    const input = { spec: { containers: [{ name: 'a' }, { name: 'b' }] } };
+    const snapshot = JSON.stringify(input);
+    const first: JsonPatchOperation[] = [{ op: 'add', path: '/spec/containers/0/resources', value: { limits: { cpu: '1' } } }];
+    const own = new Set<object>();
+    const once = applyJsonPatchCopyOnWrite(input, first, own) as typeof input;
+    // A later mutator writes below the inserted value: the earlier operation's value stays as emitted.
+    const twice = applyJsonPatchCopyOnWrite(once, [{ op: 'add', path: '/spec/containers/0/resources/requests', value: { cpu: '1' } }], own);
+    expect(first[0].value).toEqual({ limits: { cpu: '1' } });
+    expect(JSON.stringify(input)).toBe(snapshot);
+    expect(twice).toEqual({ spec: { containers: [{ name: 'a', resources: { limits: { cpu: '1' }, requests: { cpu: '1' } } }, { name: 'b' }] } });
+    // Unpatched containers stay shared with the input.
+    expect((twice as typeof input).spec.containers[1]).toBe(input.spec.containers[1]);
   });
 
   it('rejects operations on missing paths and failed tests', () => {
