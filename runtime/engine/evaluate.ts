@@ -26,7 +26,6 @@ import type {
   Finding,
   JsonPatchOperation,
   RuleFamily,
-  RuleInput,
   RuleResultKind,
   Violation,
 } from './types';
@@ -90,8 +89,14 @@ function targetKey(target: Target): string {
 }
 
 /** A rule's result line (same members, same order as `{ ...base, result }`). */
-function ruleResult(base: { policy: string; rule: string; ruleType: Rule['type'] }, result: RuleResultKind): Decision['results'][number] {
-  return { policy: base.policy, rule: base.rule, ruleType: base.ruleType, result };
+function ruleResult(policy: Policy, rule: Rule, result: RuleResultKind): Decision['results'][number] {
+  return { policy: policy.name, rule: displayRuleName(rule), ruleType: rule.type, result };
+}
+
+/** A family that threw (or whose patch could not apply): an error entry, never a verdict. */
+function ruleFailed(decision: Decision, policy: Policy, rule: Rule, err: unknown): void {
+  decision.errors.push({ policy: policy.name, rule: displayRuleName(rule), message: errorMessage(err) });
+  decision.results.push(ruleResult(policy, rule, 'error'));
 }
 
 /**
@@ -153,15 +158,14 @@ async function mutate(matched: readonly Policy[], input: AdmissionInput, context
   const own = new Set<object>();
   let views = new PodViews(working);
   for (const { policy, rule } of ordered) {
-    const result = { policy: policy.name, rule: displayRuleName(rule), ruleType: rule.type };
     const pod = views.of(rule.target);
     if (pod === undefined || isUnchangedForRule(input, rule)) {
-      decision.results.push(ruleResult(result, 'skip'));
+      decision.results.push(ruleResult(policy, rule, 'skip'));
       continue;
     }
     try {
-      const ruleInput: RuleInput = { policy, rule, pod, request: { ...input, object: working }, context };
-      const pending = (familyOf(rule).mutate as NonNullable<RuleFamily['mutate']>)(ruleInput);
+      const request = working === input.object ? input : { ...input, object: working };
+      const pending = (familyOf(rule).mutate as NonNullable<RuleFamily['mutate']>)({ policy, rule, pod, request, context });
       const ops: JsonPatchOperation[] = isPromise(pending) ? await pending : pending;
       if (ops.length > 0) {
         try {
@@ -174,10 +178,9 @@ async function mutate(matched: readonly Policy[], input: AdmissionInput, context
         views = new PodViews(working);
         decision.patches.push(...ops);
       }
-      decision.results.push(ruleResult(result, 'pass'));
+      decision.results.push(ruleResult(policy, rule, 'pass'));
     } catch (err) {
-      decision.errors.push({ policy: policy.name, rule: result.rule, message: errorMessage(err) });
-      decision.results.push(ruleResult(result, 'error'));
+      ruleFailed(decision, policy, rule, err);
     }
   }
   return decision;
@@ -226,25 +229,23 @@ function validateRule(
 ): void | Promise<void> {
   const validateFn = familyOf(rule).validate;
   if (validateFn === undefined) return;
-  const result = { policy: policy.name, rule: displayRuleName(rule), ruleType: rule.type };
   const pod = views.of(rule.target);
   if (pod === undefined || isUnchangedForRule(input, rule)) {
-    decision.results.push(ruleResult(result, 'skip'));
+    decision.results.push(ruleResult(policy, rule, 'skip'));
     return;
   }
-  const failed = (err: unknown): void => {
-    decision.errors.push({ policy: policy.name, rule: result.rule, message: errorMessage(err) });
-    decision.results.push(ruleResult(result, 'error'));
-  };
   let pending: Finding[] | Promise<Finding[]>;
   try {
     pending = validateFn({ policy, rule, pod, request: input, context });
   } catch (err) {
-    failed(err);
+    ruleFailed(decision, policy, rule, err);
     return;
   }
-  if (isPromise(pending)) return pending.then((findings) => report(decision, policy, rule, result, findings, input, context), failed);
-  report(decision, policy, rule, result, pending, input, context);
+  if (!isPromise(pending)) return report(decision, policy, rule, pending, input, context);
+  return pending.then(
+    (findings) => report(decision, policy, rule, findings, input, context),
+    (err: unknown) => ruleFailed(decision, policy, rule, err),
+  );
 }
 
 /** A validating rule's findings through the policy's exemptions and mode into `decision`. */
@@ -252,7 +253,6 @@ function report(
   decision: Decision,
   policy: Policy,
   rule: Rule,
-  result: { policy: string; rule: string; ruleType: Rule['type'] },
   findings: readonly Finding[],
   input: AdmissionInput,
   context: EvaluationContext,
@@ -263,7 +263,7 @@ function report(
     if (outcome.kind === 'exempt') continue;
     const message = violationMessage({
       policy,
-      rule: result.rule,
+      rule: displayRuleName(rule),
       finding: outcome.finding,
       relievedValues: outcome.relievedValues,
       ...(outcome.expired ? { expired: outcome.expired } : {}),
@@ -275,7 +275,7 @@ function report(
   let kind: RuleResultKind = 'pass';
   if (reported > 0) kind = policy.mode === 'Enforce' ? 'fail' : 'warn';
   else if (findings.length > 0) kind = 'exempt';
-  decision.results.push(ruleResult(result, kind));
+  decision.results.push(ruleResult(policy, rule, kind));
 }
 
 export interface OfflineResult {

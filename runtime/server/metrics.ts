@@ -30,27 +30,24 @@ class DeferredCounter<L extends string> {
   constructor(
     private readonly counter: Counter<L>,
     private readonly labelNames: readonly L[],
-  ) {}
+  ) {
+    if (labelNames.length < 3 || labelNames.length > 4) throw new Error('DeferredCounter counts label sets of 3 or 4 values');
+  }
 
-  /** Values in `labelNames` order. */
-  inc(...values: string[]): void {
-    let node = this.root;
-    const last = values.length - 1;
-    for (let i = 0; i < last; i += 1) {
-      let next = node.get(values[i]) as Map<string, unknown> | undefined;
-      if (next === undefined) {
-        next = new Map<string, unknown>();
-        node.set(values[i], next);
-      }
-      node = next;
-    }
-    let slot = node.get(values[last]) as { pending: number } | undefined;
+  /** Values in `labelNames` order (`v3` only for four labels): no array is built per call. */
+  inc(v0: string, v1: string, v2: string, v3?: string): void {
+    const four = this.labelNames.length === 4;
+    let node = childOf(childOf(this.root, v0), v1);
+    if (four) node = childOf(node, v2);
+    const last = four ? (v3 as string) : v2;
+    let slot = node.get(last) as { pending: number } | undefined;
     if (slot === undefined) {
+      const values = [v0, v1, v2, v3];
       const labels: Partial<Record<L, string>> = {};
       this.labelNames.forEach((name, i) => (labels[name] = values[i]));
       const created = { labels, pending: 0 };
       this.slots.push(created);
-      node.set(values[last], created);
+      node.set(last, created);
       slot = created;
     }
     slot.pending += 1;
@@ -64,6 +61,16 @@ class DeferredCounter<L extends string> {
       slot.pending = 0;
     }
   }
+}
+
+/** The map under `key` in a DeferredCounter's tree (created on first use). */
+function childOf(node: Map<string, unknown>, key: string): Map<string, unknown> {
+  let next = node.get(key) as Map<string, unknown> | undefined;
+  if (next === undefined) {
+    next = new Map<string, unknown>();
+    node.set(key, next);
+  }
+  return next;
 }
 
 /** prom-client's per-label-set histogram state (Histogram#hashMap, prom-client 15). */

@@ -84,6 +84,7 @@ export class PortcullisServer {
   private draining = false;
   private watchers: FileWatcher[] = [];
   private lastBundleText: Buffer | undefined;
+  private readonly log: RuntimeLogger;
 
   constructor(private readonly options: ServerOptions) {
     this.metrics = options.metrics ?? new ServerMetrics();
@@ -93,7 +94,8 @@ export class PortcullisServer {
       ...(factory === undefined ? {} : { imagesFor: (snapshot) => factory(snapshot.loaded.bundle, this.metrics) }),
     });
     this.tls = readTlsMaterial(options.tlsCertPath, options.tlsKeyPath);
-    const log: RuntimeLogger = createRuntimeLogger(options.logger === false ? { level: 'silent' } : options.logger);
+    const log = createRuntimeLogger(options.logger === false ? { level: 'silent' } : options.logger);
+    this.log = log;
     const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.app = Fastify({
       https: {
@@ -235,6 +237,7 @@ export class PortcullisServer {
     if (timer !== undefined) clearTimeout(timer);
     clearInterval(reaper);
     closeVerifier(images);
+    this.log.flush();
     this.app.log.info({ clean }, clean ? 'shut down: all requests answered' : 'shutdown grace period expired');
     return clean;
   }

@@ -29,7 +29,9 @@ function lines(text: string): Record<string, unknown>[] {
 describe('runtime logger', () => {
   it('writes the admission line with exactly the shape pino gives the same record', () => {
     const ours = captureLogs();
-    createRuntimeLogger({ level: 'info', stream: ours.stream }).admission(record);
+    const runtime = createRuntimeLogger({ level: 'info', stream: ours.stream });
+    runtime.admission(record);
+    runtime.flush();
     const viaPino = captureLogs();
     createRuntimeLogger({ level: 'info', stream: viaPino.stream }).logger.info(record, 'admission');
     const [a] = lines(ours.text());
@@ -43,10 +45,28 @@ describe('runtime logger', () => {
     expect(ours.text().split('\n')).toHaveLength(2);
   });
 
-  it('writes nothing when info is disabled, and pino lines still go to the same stream', () => {
+  it('writes the lines of one event-loop turn together at the end of the turn', async () => {
+    const out = captureLogs();
+    let writes = 0;
+    const write = out.stream.write.bind(out.stream);
+    out.stream.write = ((chunk: string) => {
+      writes += 1;
+      return write(chunk);
+    }) as typeof out.stream.write;
+    const { admission } = createRuntimeLogger({ level: 'info', stream: out.stream });
+    admission(record);
+    admission({ ...record, uid: 'second' });
+    expect(out.text()).toBe('');
+    await new Promise((r) => setImmediate(r));
+    expect(writes).toBe(1);
+    expect(lines(out.text()).map((l) => l.uid)).toEqual([record.uid, 'second']);
+  });
+
+  it('writes nothing when info is disabled, and pino lines still go to the same stream', async () => {
     const quiet = captureLogs();
     const { admission, logger } = createRuntimeLogger({ level: 'warn', stream: quiet.stream });
     admission(record);
+    await new Promise((r) => setImmediate(r));
     expect(quiet.text()).toBe('');
     logger.warn({ reason: 'x' }, 'bundle refused');
     expect(lines(quiet.text())).toEqual([expect.objectContaining({ level: 40, msg: 'bundle refused', reason: 'x' })]);
