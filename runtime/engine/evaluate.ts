@@ -131,6 +131,19 @@ export async function evaluate(
   policies: readonly Policy[],
   context: EvaluationContext,
 ): Promise<Decision> {
+  return evaluateNow(phase, input, policies, context);
+}
+
+/**
+ * `evaluate`, answering synchronously when every rule does (only image verification waits on the
+ * network): the admission server then answers without a promise turn. Same decision either way.
+ */
+export function evaluateNow(
+  phase: Phase,
+  input: AdmissionInput,
+  policies: readonly Policy[],
+  context: EvaluationContext,
+): Decision | Promise<Decision> {
   const matched = matchingPolicies(input, policies, context);
   return phase === 'mutate' ? mutate(matched, input, context) : validate(matched, input, context);
 }
@@ -148,42 +161,82 @@ function mutators(matched: readonly Policy[], input: AdmissionInput): Planned[] 
   return pinning.length === 0 ? defaults : [...defaults, ...pinning];
 }
 
-async function mutate(matched: readonly Policy[], input: AdmissionInput, context: EvaluationContext): Promise<Decision> {
-  const decision = emptyDecision();
-  const ordered = mutators(matched, input);
-  // The object as the mutators so far left it: patched copy-on-write (only the containers on
-  // patched paths are copied; the rest is shared with the original, which nobody modifies). A
-  // failed patch rebuilds it from the original and the patches accepted before.
-  let working: unknown = input.object;
-  const own = new Set<object>();
-  let views = new PodViews(working);
-  for (const { policy, rule } of ordered) {
-    const pod = views.of(rule.target);
+/**
+ * One mutation phase: each mutator sees the object as the previous ones left it. That object is
+ * patched copy-on-write (only the containers on patched paths are copied; the rest is shared with
+ * the original, which nobody modifies); a failed patch rebuilds it from the original and the
+ * patches accepted before.
+ */
+class Mutation {
+  readonly decision = emptyDecision();
+  private working: unknown;
+  private readonly own = new Set<object>();
+  private views: PodViews;
+
+  constructor(
+    private readonly input: AdmissionInput,
+    private readonly context: EvaluationContext,
+  ) {
+    this.working = input.object;
+    this.views = new PodViews(input.object);
+  }
+
+  /** Runs one mutator; a promise only when its family answers with one. */
+  step({ policy, rule }: Planned): void | Promise<void> {
+    const { input, decision } = this;
+    const pod = this.views.of(rule.target);
     if (pod === undefined || isUnchangedForRule(input, rule)) {
       decision.results.push(ruleResult(policy, rule, 'skip'));
-      continue;
+      return;
     }
+    let pending: JsonPatchOperation[] | Promise<JsonPatchOperation[]>;
     try {
-      const request = working === input.object ? input : { ...input, object: working };
-      const pending = (familyOf(rule).mutate as NonNullable<RuleFamily['mutate']>)({ policy, rule, pod, request, context });
-      const ops: JsonPatchOperation[] = isPromise(pending) ? await pending : pending;
-      if (ops.length > 0) {
-        try {
-          working = applyJsonPatchCopyOnWrite(working, ops, own);
-        } catch (err) {
-          working = applyJsonPatch(input.object, decision.patches);
-          own.clear();
-          throw err;
-        }
-        views = new PodViews(working);
-        decision.patches.push(...ops);
-      }
-      decision.results.push(ruleResult(policy, rule, 'pass'));
+      const request = this.working === input.object ? input : { ...input, object: this.working };
+      pending = (familyOf(rule).mutate as NonNullable<RuleFamily['mutate']>)({ policy, rule, pod, request, context: this.context });
     } catch (err) {
       ruleFailed(decision, policy, rule, err);
+      return;
     }
+    if (!isPromise(pending)) return this.accept(policy, rule, pending);
+    return pending.then(
+      (ops) => this.accept(policy, rule, ops),
+      (err: unknown) => ruleFailed(decision, policy, rule, err),
+    );
   }
-  return decision;
+
+  private accept(policy: Policy, rule: Rule, ops: JsonPatchOperation[]): void {
+    if (ops.length > 0) {
+      try {
+        this.working = applyJsonPatchCopyOnWrite(this.working, ops, this.own);
+      } catch (err) {
+        this.working = applyJsonPatch(this.input.object, this.decision.patches);
+        this.own.clear();
+        ruleFailed(this.decision, policy, rule, err);
+        return;
+      }
+      this.views = new PodViews(this.working);
+      this.decision.patches.push(...ops);
+    }
+    this.decision.results.push(ruleResult(policy, rule, 'pass'));
+  }
+}
+
+/** Runs `step` over `items` in order, synchronously until one returns a promise, then after it. */
+function inOrder<T, R>(items: readonly T[], step: (item: T) => void | Promise<void>, finish: () => R, from = 0): R | Promise<R> {
+  for (let i = from; i < items.length; i += 1) {
+    const pending = step(items[i]);
+    if (pending !== undefined) return pending.then(() => inOrder(items, step, finish, i + 1));
+  }
+  return finish();
+}
+
+function mutate(matched: readonly Policy[], input: AdmissionInput, context: EvaluationContext): Decision | Promise<Decision> {
+  const mutation = new Mutation(input, context);
+  return inOrder(
+    mutators(matched, input),
+    (planned) => mutation.step(planned),
+    () => mutation.decision,
+  );
 }
 
 function toViolation(policy: Policy, rule: Rule, finding: Finding, message: string, expired?: string): Violation {
@@ -202,22 +255,25 @@ function toViolation(policy: Policy, rule: Rule, finding: Finding, message: stri
   return v;
 }
 
-async function validate(matched: readonly Policy[], input: AdmissionInput, context: EvaluationContext): Promise<Decision> {
+function validate(matched: readonly Policy[], input: AdmissionInput, context: EvaluationContext): Decision | Promise<Decision> {
   const decision = emptyDecision();
   const views = new PodViews(input.object);
-  for (const policy of matched) {
-    for (const rule of rulesFor(policy, input)) {
-      const pending = validateRule(decision, views, policy, rule, input, context);
-      if (pending !== undefined) await pending;
-    }
-  }
-  decision.allowed = decision.violations.length === 0;
-  return decision;
+  const planned: Planned[] = [];
+  for (const policy of matched) for (const rule of rulesFor(policy, input)) planned.push({ policy, rule });
+  return inOrder(
+    planned,
+    ({ policy, rule }) => validateRule(decision, views, policy, rule, input, context),
+    () => {
+      decision.allowed = decision.violations.length === 0;
+      return decision;
+    },
+  );
 }
 
 /**
  * One validating rule into `decision`. Returns a promise only when the family answers with one
- * (image verification); the loop above then awaits it, and a synchronous rule costs no microtask.
+ * (image verification); the rules after it then follow it, and a synchronous rule costs no
+ * promise turn.
  */
 function validateRule(
   decision: Decision,

@@ -4,8 +4,9 @@
  * that adds, removes or changes entries applies without restarting the listener). Holds no policy
  * logic: decode, pick the entry's policies, call the engine, encode.
  */
+import type { Webhook } from '../bundle';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { evaluate } from '../engine/evaluate';
+import { evaluateNow } from '../engine/evaluate';
 import type { Decision, ImageVerifier, EvaluationContext, Violation } from '../engine/types';
 import {
   ADMISSION_API_VERSION,
@@ -13,10 +14,11 @@ import {
   toAdmissionInput,
   AdmissionReviewRequestSchema,
   AdmissionReviewResponseSchema,
+  type AdmissionRequest,
   type AdmissionReviewRequest,
   type AdmissionReviewResponse,
 } from './admission-review';
-import { encodeDecision, engineFailure, unevaluatedResponse, type EncodedDecision } from './admission-response';
+import { encodeDecision, engineFailure, unevaluatedResponse } from './admission-response';
 import { webhookServes, type BundleStore, type WebhookBinding } from './bundle-state';
 import type { ServerMetrics } from './metrics';
 import { jsonBodyParser } from './json-body';
@@ -93,43 +95,9 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
     return reply.code(status).send({ statusCode: status, error: status === 413 ? 'Payload Too Large' : status >= 500 ? 'Internal Server Error' : 'Bad Request', message });
   });
 
-  const handler = async (
-    request: FastifyRequest<{ Body: AdmissionReviewRequest }>,
-    reply: FastifyReply,
-  ): Promise<AdmissionReviewResponse | ErrorBody> => {
-    const started = performance.now();
-    const snapshot = store.current();
-    const path = requestPath(request.url);
-    if (snapshot === undefined) {
-      metrics.invalidRequest('not_ready');
-      return clientError(reply, 503, 'no valid rule bundle is loaded; the runtime is not ready');
-    }
-    const binding = snapshot.bindings.get(path);
-    if (binding === undefined) {
-      metrics.invalidRequest('unknown_path');
-      request.log.warn({ path }, 'admission request for a path no webhook entry serves');
-      return clientError(reply, 404, `no webhook entry of bundle ${snapshot.loaded.hash} serves ${path}`);
-    }
-    const review = request.body.request;
-    const { webhook } = binding;
-    let encoded: EncodedDecision;
-    let decision: Decision | undefined;
-    if (review.operation === 'DELETE' || review.operation === 'CONNECT' || !webhookServes(webhook, review)) {
-      encoded = unevaluatedResponse(review.uid);
-    } else {
-      const problem =
-        objectShapeProblem(review, review.object) ??
-        (review.operation === 'UPDATE' && review.oldObject !== undefined && review.oldObject !== null
-          ? objectShapeProblem(review, review.oldObject, 'oldObject')
-          : undefined);
-      if (problem !== undefined) {
-        metrics.invalidRequest('object_shape');
-        request.log.warn({ uid: review.uid, webhook: webhook.path, kind: review.kind.kind, reason: problem }, 'malformed admission request refused');
-        return clientError(reply, 400, `malformed AdmissionReview: ${problem}`);
-      }
-      decision = await evaluateSafely(binding, review, snapshot.images ?? images, now);
-      encoded = encodeDecision(review.uid, webhook, decision);
-    }
+  /** Encode, count and log an answered review (evaluated when `decision` is given). */
+  const answer = (review: AdmissionRequest, webhook: Webhook, started: number, decision?: Decision): AdmissionReviewResponse => {
+    const encoded = decision === undefined ? unevaluatedResponse(review.uid) : encodeDecision(review.uid, webhook, decision);
     const seconds = (performance.now() - started) / 1000;
     // The kind label is bounded to the kinds Portcullis knows: a caller cannot mint label values.
     const kindLabel = targetForKind(review.kind.group, review.kind.kind) === undefined ? 'other' : review.kind.kind;
@@ -154,6 +122,44 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
     return reviewResponse(encoded.response);
   };
 
+  // Not async: a review whose rules all answer synchronously (everything but image verification)
+  // is answered without a promise turn; Fastify sends a returned value or awaits a returned promise.
+  const handler = (
+    request: FastifyRequest<{ Body: AdmissionReviewRequest }>,
+    reply: FastifyReply,
+  ): AdmissionReviewResponse | ErrorBody | Promise<AdmissionReviewResponse> => {
+    const started = performance.now();
+    const snapshot = store.current();
+    const path = requestPath(request.url);
+    if (snapshot === undefined) {
+      metrics.invalidRequest('not_ready');
+      return clientError(reply, 503, 'no valid rule bundle is loaded; the runtime is not ready');
+    }
+    const binding = snapshot.bindings.get(path);
+    if (binding === undefined) {
+      metrics.invalidRequest('unknown_path');
+      request.log.warn({ path }, 'admission request for a path no webhook entry serves');
+      return clientError(reply, 404, `no webhook entry of bundle ${snapshot.loaded.hash} serves ${path}`);
+    }
+    const review = request.body.request;
+    const { webhook } = binding;
+    if (review.operation === 'DELETE' || review.operation === 'CONNECT' || !webhookServes(webhook, review)) {
+      return answer(review, webhook, started);
+    }
+    const problem =
+      objectShapeProblem(review, review.object) ??
+      (review.operation === 'UPDATE' && review.oldObject !== undefined && review.oldObject !== null
+        ? objectShapeProblem(review, review.oldObject, 'oldObject')
+        : undefined);
+    if (problem !== undefined) {
+      metrics.invalidRequest('object_shape');
+      request.log.warn({ uid: review.uid, webhook: webhook.path, kind: review.kind.kind, reason: problem }, 'malformed admission request refused');
+      return clientError(reply, 400, `malformed AdmissionReview: ${problem}`);
+    }
+    const decision = evaluateSafely(binding, review, snapshot.images ?? images, now);
+    return decision instanceof Promise ? decision.then((d) => answer(review, webhook, started, d)) : answer(review, webhook, started, decision);
+  };
+
   app.post('/*', {
     schema: { body: AdmissionReviewRequestSchema, response: { 200: AdmissionReviewResponseSchema } },
     handler,
@@ -161,12 +167,13 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
   return Promise.resolve();
 };
 
-async function evaluateSafely(
+/** The engine's decision; an engine failure (thrown or rejected) becomes evaluation errors. */
+function evaluateSafely(
   binding: WebhookBinding,
-  review: AdmissionReviewRequest['request'],
+  review: AdmissionRequest,
   images: ImageVerifier | undefined,
   now: () => Date,
-): Promise<Decision> {
+): Decision | Promise<Decision> {
   const context: EvaluationContext = { now: now(), excludedNamespaces: binding.excludedNamespaces };
   if (images !== undefined) context.images = images;
   if (binding.needsImages) {
@@ -174,9 +181,18 @@ async function evaluateSafely(
     context.signal = AbortSignal.timeout(Math.max(binding.webhook.timeoutSeconds * 1000 - 500, 500));
   }
   const phase = binding.webhook.type === 'mutating' ? 'mutate' : 'validate';
+  const failed = (err: unknown): Decision => ({
+    allowed: true,
+    violations: [],
+    warnings: [],
+    patches: [],
+    errors: engineFailure(binding.policyNames, err),
+    results: [],
+  });
   try {
-    return await evaluate(phase, toAdmissionInput(review), binding.policies, context);
+    const decision = evaluateNow(phase, toAdmissionInput(review), binding.policies, context);
+    return decision instanceof Promise ? decision.catch(failed) : decision;
   } catch (err) {
-    return { allowed: true, violations: [], warnings: [], patches: [], errors: engineFailure(binding.policyNames, err), results: [] };
+    return failed(err);
   }
 }

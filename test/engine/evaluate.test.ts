@@ -6,7 +6,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the tests edit unstructured manifests in place */
 import { describe, expect, it } from 'vitest';
 import { CONTROLLER_TARGETS, POD_TARGET, type Rule } from '../../runtime/bundle';
-import { evaluate, evaluateOffline } from '../../runtime/engine/evaluate';
+import { evaluate, evaluateNow, evaluateOffline } from '../../runtime/engine/evaluate';
+import type { ImageVerifier } from '../../runtime/engine/types';
 import { admission, ctx, exemption, policy, restrictedPod, wrap } from './fixtures';
 
 type Obj = Record<string, any>;
@@ -187,6 +188,46 @@ describe('modes, messages, errors', () => {
     expect((await evaluateOffline(admission(restrictedPod()), [p], ctx)).allowed).toBe(false); // failurePolicy Fail
     const ignore = policy({ name: 'images', rules: [rule], failurePolicy: 'Ignore' });
     expect((await evaluateOffline(admission(restrictedPod()), [ignore], ctx)).allowed).toBe(true);
+  });
+});
+
+describe('evaluateNow', () => {
+  const signed: Rule = {
+    name: 'signed',
+    type: 'verifyImages',
+    target: POD_TARGET,
+    imageReferences: ['**'],
+    attestors: [{ entries: [{ type: 'key', name: 'k', publicKey: 'unused by the stub verifier' }] }],
+    required: true,
+    mutateDigest: false,
+    verifyDigest: false,
+    requestTimeoutMs: 1000,
+    cacheTtlSeconds: 0,
+    negativeCacheTtlSeconds: 0,
+    registries: [{ host: 'registry.example.com' }],
+  };
+  // Answers after a timer turn, like a registry round trip; refuses one image.
+  const images: ImageVerifier = {
+    resolveDigest: () => Promise.resolve(`sha256:${'a'.repeat(64)}`),
+    verify: (image) => new Promise((resolve) => setTimeout(() => resolve({ image, digest: `sha256:${'a'.repeat(64)}`, verified: !image.includes('evil') }), 5)),
+  };
+
+  it('answers synchronously when no rule waits, with the same decision as evaluate', async () => {
+    const input = admission(privilegedPod());
+    const now = evaluateNow('validate', input, [policy()], ctx);
+    expect(now).not.toBeInstanceOf(Promise);
+    expect(now).toEqual(await evaluate('validate', input, [policy()], ctx));
+  });
+
+  it('after a rule that waits, runs the remaining rules in bundle order', async () => {
+    const pod = restrictedPod({ container: { privileged: true } }) as { spec: { containers: { image: string }[] } };
+    pod.spec.containers[0].image = `registry.example.com/evil/app@sha256:${'a'.repeat(64)}`;
+    const policies = [policy({ name: 'images', rules: [signed] }), policy()];
+    const pending = evaluateNow('validate', admission(pod), policies, { ...ctx, images });
+    expect(pending).toBeInstanceOf(Promise);
+    const d = await pending;
+    expect(d.results.map((r) => `${r.policy}:${r.result}`)).toEqual(['images:fail', 'pod-security:fail']);
+    expect(d.violations.map((v) => v.control)).toEqual(['verifyImages', 'privileged']);
   });
 });
 
