@@ -26,6 +26,7 @@ import type {
   Finding,
   JsonPatchOperation,
   RuleFamily,
+  RuleResult,
   RuleResultKind,
   Violation,
 } from './types';
@@ -89,9 +90,25 @@ function targetKey(target: Target): string {
 }
 
 /** A rule's result line (same members, same order as `{ ...base, result }`). */
-function ruleResult(policy: Policy, rule: Rule, result: RuleResultKind): Decision['results'][number] {
-  return { policy: policy.name, rule: displayRuleName(rule), ruleType: rule.type, result };
+function ruleResult(policy: Policy, rule: Rule, result: RuleResultKind): RuleResult {
+  let kinds = internedResults.get(rule);
+  if (kinds === undefined) {
+    kinds = {};
+    internedResults.set(rule, kinds);
+  }
+  const interned = kinds[result];
+  if (interned !== undefined && interned.policy === policy.name) return interned;
+  const made: RuleResult = Object.freeze({ policy: policy.name, rule: displayRuleName(rule), ruleType: rule.type, result });
+  kinds[result] = made;
+  return made;
 }
+
+/**
+ * Result lines are values (policy, rule, type, result) that repeat on every request: one frozen
+ * object per rule and result kind, shared by every decision (a loaded bundle's rules never change;
+ * a reload brings new Rule objects, so nothing stale survives it).
+ */
+const internedResults = new WeakMap<Rule, Partial<Record<RuleResultKind, RuleResult>>>();
 
 /** A family that threw (or whose patch could not apply): an error entry, never a verdict. */
 function ruleFailed(decision: Decision, policy: Policy, rule: Rule, err: unknown): void {

@@ -21,6 +21,7 @@ import {
 import { encodeDecision, engineFailure, unevaluatedResponse } from './admission-response';
 import { webhookServes, type BundleStore, type WebhookBinding } from './bundle-state';
 import type { ServerMetrics } from './metrics';
+import type { BodyBudget } from './body-budget';
 import { jsonBodyParser } from './json-body';
 import type { AdmissionLogRecord } from './logging';
 import { objectShapeProblem, targetForKind } from './object-shape';
@@ -32,6 +33,8 @@ export interface AdmissionRoutesOptions {
   now?: () => Date;
   /** Writes the one structured line per answered review (see logging.ts). */
   logAdmission: (record: AdmissionLogRecord) => void;
+  /** Bounds the large bodies held at once (see body-budget.ts). */
+  bodyBudget: BodyBudget;
 }
 
 interface ErrorBody {
@@ -77,7 +80,7 @@ function requestPath(url: string): string {
 }
 
 export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app: FastifyInstance, opts) => {
-  const { store, metrics, images, logAdmission } = opts;
+  const { store, metrics, images, logAdmission, bodyBudget } = opts;
   const now = opts.now ?? (() => new Date());
 
   // The API server always sends application/json; every other type (text/plain included, which
@@ -86,6 +89,25 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
   // Fastify's secure JSON parser, with a fast path for bodies that cannot hold a poisoning key.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app));
+
+  // Large bodies wait for room in the body budget before they are read (an ordinary review is far
+  // below the threshold and only pays for reading its Content-Length).
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    const header = request.headers['content-length'];
+    const declared = header === undefined ? (app.initialConfig.bodyLimit ?? Number.POSITIVE_INFINITY) : Number(header);
+    if (!bodyBudget.isLarge(declared)) {
+      done(null, payload);
+      return;
+    }
+    const ticket = bodyBudget.acquire(declared);
+    // Released when the answer is sent or the connection closes (also while still waiting).
+    reply.raw.once('close', ticket.release);
+    if (!ticket.granted) {
+      metrics.bodyBudgetWait();
+      request.log.debug({ declared, held: bodyBudget.heldBytes, waiting: bodyBudget.waiting }, 'large body waits for the body budget');
+    }
+    ticket.whenGranted(() => done(null, payload));
+  });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const { status, reason, message } = describeFrameworkError(err);

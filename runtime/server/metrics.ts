@@ -149,6 +149,7 @@ export class ServerMetrics implements SignatureCacheMetrics {
   private readonly bundleInfo: Gauge<'hash' | 'name'>;
   private readonly bundleReloads: Counter<'result'>;
   private readonly tlsReloads: Counter<'result'>;
+  private readonly bodyBudgetWaits: Counter;
   private readonly cacheHits: Counter;
   private readonly cacheMisses: Counter;
   /** Hot-path counts, added to the two counters above when they are collected. */
@@ -209,6 +210,11 @@ export class ServerMetrics implements SignatureCacheMetrics {
       labelNames: ['result'],
       registers,
     });
+    this.bodyBudgetWaits = new Counter({
+      name: 'portcullis_body_budget_waits_total',
+      help: 'Large requests whose body waited for room in the in-flight body budget',
+      registers,
+    });
     this.cacheHits = new Counter({
       name: 'portcullis_signature_cache_hits_total',
       help: 'Image signature verdicts served from cache',
@@ -246,6 +252,10 @@ export class ServerMetrics implements SignatureCacheMetrics {
 
   tlsReload(result: 'loaded' | 'refused'): void {
     this.tlsReloads.inc({ result });
+  }
+
+  bodyBudgetWait(): void {
+    this.bodyBudgetWaits.inc();
   }
 
   cacheHit(): void {

@@ -10,6 +10,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Bundle } from '../bundle';
 import type { ImageVerifier } from '../engine/types';
 import { admissionRoutes } from './admission-routes';
+import { BodyBudget, DEFAULT_BODY_BUDGET, type BodyBudgetOptions } from './body-budget';
 import { BundleStore, type ReloadResult } from './bundle-state';
 import { FileWatcher } from './file-watcher';
 import { healthRoutes } from './health-routes';
@@ -62,6 +63,8 @@ export interface ServerOptions {
   metrics?: ServerMetrics;
   logger?: LoggerOptions | false;
   bodyLimitBytes?: number;
+  /** In-flight budget for large bodies (defaults: DEFAULT_BODY_BUDGET). */
+  bodyBudget?: Partial<BodyBudgetOptions>;
   /** Connection-time limits (defaults: DEFAULT_TIMEOUTS). */
   timeouts?: ServerTimeouts;
   /** Reload on file changes (default on). */
@@ -80,6 +83,7 @@ export class PortcullisServer {
   readonly app: FastifyInstance<HttpsServer>;
   readonly metrics: ServerMetrics;
   readonly store: BundleStore;
+  readonly bodyBudget: BodyBudget;
   private tls: TlsMaterial;
   private draining = false;
   private watchers: FileWatcher[] = [];
@@ -94,6 +98,7 @@ export class PortcullisServer {
       ...(factory === undefined ? {} : { imagesFor: (snapshot) => factory(snapshot.loaded.bundle, this.metrics) }),
     });
     this.tls = readTlsMaterial(options.tlsCertPath, options.tlsKeyPath);
+    this.bodyBudget = new BodyBudget({ ...DEFAULT_BODY_BUDGET, ...options.bodyBudget });
     const log = createRuntimeLogger(options.logger === false ? { level: 'silent' } : options.logger);
     this.log = log;
     const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -117,6 +122,11 @@ export class PortcullisServer {
       // would count as a webhook failure and, under failurePolicy Fail, deny someone's deploy).
       return503OnClosing: false,
       keepAliveTimeout: 65_000,
+      routerOptions: {
+        // No route reads the query string (the API server appends `?timeout=10s`, which is
+        // informational): it is not parsed into an object on every review.
+        querystringParser: () => ({}),
+      },
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
     });
     // While draining, every response closes its connection, so kept-alive clients (the API server)
@@ -131,6 +141,7 @@ export class PortcullisServer {
       store: this.store,
       metrics: this.metrics,
       logAdmission: log.admission,
+      bodyBudget: this.bodyBudget,
       ...(options.images === undefined ? {} : { images: options.images }),
       ...(options.now === undefined ? {} : { now: options.now }),
     });
