@@ -23,9 +23,15 @@ export const LATENCY_BUCKETS_SECONDS = [
  * (prom-client does both on every `inc`, bound children included). Slots are found through nested
  * maps keyed by the label values, in label order.
  */
+/** Increments pending for one label set of a DeferredCounter. */
+interface CounterSlot<L extends string> {
+  labels: Partial<Record<L, string>>;
+  pending: number;
+}
+
 class DeferredCounter<L extends string> {
   private readonly root = new Map<string, unknown>();
-  private readonly slots: { labels: Partial<Record<L, string>>; pending: number }[] = [];
+  private readonly slots: CounterSlot<L>[] = [];
 
   constructor(
     private readonly counter: Counter<L>,
@@ -36,21 +42,25 @@ class DeferredCounter<L extends string> {
 
   /** Values in `labelNames` order (`v3` only for four labels): no array is built per call. */
   inc(v0: string, v1: string, v2: string, v3?: string): void {
+    this.slot(v0, v1, v2, v3).pending += 1;
+  }
+
+  /** The slot counting one label set (created on first use). */
+  slot(v0: string, v1: string, v2: string, v3?: string): CounterSlot<L> {
     const four = this.labelNames.length === 4;
     let node = childOf(childOf(this.root, v0), v1);
     if (four) node = childOf(node, v2);
     const last = four ? (v3 as string) : v2;
-    let slot = node.get(last) as { pending: number } | undefined;
+    let slot = node.get(last) as CounterSlot<L> | undefined;
     if (slot === undefined) {
       const values = [v0, v1, v2, v3];
       const labels: Partial<Record<L, string>> = {};
       this.labelNames.forEach((name, i) => (labels[name] = values[i]));
-      const created = { labels, pending: 0 };
-      this.slots.push(created);
-      node.set(last, created);
-      slot = created;
+      slot = { labels, pending: 0 };
+      this.slots.push(slot);
+      node.set(last, slot);
     }
-    slot.pending += 1;
+    return slot;
   }
 
   /** Add what was counted since the last flush to the prom-client counter. */
@@ -155,6 +165,8 @@ export class ServerMetrics implements SignatureCacheMetrics {
   /** Hot-path counts, added to the two counters above when they are collected. */
   private readonly requestCounts: DeferredCounter<'webhook' | 'operation' | 'kind' | 'decision'>;
   private readonly resultCounts: DeferredCounter<'policy' | 'rule' | 'result'>;
+  /** Result objects seen before → their counter slot (weak: a reloaded bundle's go away). */
+  private readonly resultSlots = new WeakMap<RuleResult, CounterSlot<'policy' | 'rule' | 'result'>>();
   private readonly durations: DeferredHistogram;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -234,7 +246,16 @@ export class ServerMetrics implements SignatureCacheMetrics {
   }
 
   results(results: readonly RuleResult[]): void {
-    for (const r of results) this.resultCounts.inc(r.policy, r.rule, r.result);
+    for (const r of results) {
+      // The engine hands out one shared result object per rule and result kind: one identity
+      // lookup finds its slot; the label-value walk runs once per such object.
+      let slot = this.resultSlots.get(r);
+      if (slot === undefined) {
+        slot = this.resultCounts.slot(r.policy, r.rule, r.result);
+        this.resultSlots.set(r, slot);
+      }
+      slot.pending += 1;
+    }
   }
 
   invalidRequest(reason: string): void {
