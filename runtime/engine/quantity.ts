@@ -28,6 +28,12 @@ export interface Quantity {
   denominator: bigint;
   /** The text as written (numbers converted with String()). */
   text: string;
+  /**
+   * numerator / denominator as a double: quantities whose doubles are clearly apart (relative
+   * difference > 1e-9, far above the ~1e-15 rounding of the conversion) compare without BigInt
+   * arithmetic; close ones compare exactly.
+   */
+  approx?: number;
 }
 
 export type QuantityResult = { ok: true; quantity: Quantity } | { ok: false; reason: string };
@@ -131,11 +137,16 @@ function parseUncached(input: unknown): QuantityResult {
   let denominator = 1n;
   if (exp10 >= 0) numerator *= 10n ** BigInt(exp10);
   else denominator = 10n ** BigInt(-exp10);
-  return { ok: true, quantity: { numerator, denominator, text } };
+  return { ok: true, quantity: { numerator, denominator, text, approx: Number(numerator) / Number(denominator) } };
 }
 
 /** -1, 0 or 1 as a < b, a = b, a > b (exact). */
 export function compareQuantities(a: Quantity, b: Quantity): -1 | 0 | 1 {
+  const x = a.approx;
+  const y = b.approx;
+  if (x !== undefined && y !== undefined && Number.isFinite(x) && Number.isFinite(y)) {
+    if (Math.abs(x - y) > Math.max(Math.abs(x), Math.abs(y)) * 1e-9) return x < y ? -1 : 1;
+  }
   const l = a.numerator * b.denominator;
   const r = b.numerator * a.denominator;
   return l < r ? -1 : l > r ? 1 : 0;

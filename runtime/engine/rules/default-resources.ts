@@ -97,9 +97,20 @@ export function defaultsFor(
   return { limits: addLimits, requests: addRequests };
 }
 
+/** Both blocks hold a (non-null) cpu and memory already: nothing can be added, whatever the rule. */
+function fullyResourced(resources: unknown): boolean {
+  for (const key of ['limits', 'requests'] as const) {
+    const b = ownField(resources, key);
+    if (!isRecord(b)) return false;
+    for (const r of RESOURCES) if (!hasOwnField(b, r) || b[r] === null) return false;
+  }
+  return true;
+}
+
 function patchesFor(c: ContainerRef, rule: DefaultResourcesRule): JsonPatchOperation[] {
   const current = ownField(c.container, 'resources');
   if (current !== undefined && current !== null && !isRecord(current)) return []; // malformed: left for validation
+  if (fullyResourced(current)) return [];
   const add = defaultsFor(c.container, rule);
   const hasLimits = Object.keys(add.limits).length > 0;
   const hasRequests = Object.keys(add.requests).length > 0;

@@ -41,9 +41,13 @@ function requiredOf(rule: RequireResourcesRule): { limits: string[]; requests: s
   return required;
 }
 
+/** `container "app"` (a function, so it is built only for findings). */
+function containerName(c: ContainerRef): string {
+  return `container "${c.name}"`;
+}
+
 function checkContainer(c: ContainerRef, rule: RequireResourcesRule): Finding[] {
   const findings: Finding[] = [];
-  const who = `container "${c.name}"`;
   const resources = ownField(c.container, 'resources');
   const parsed: Record<'limits' | 'requests', Partial<Record<ResourceName, Quantity>>> = { limits: {}, requests: {} };
 
@@ -56,11 +60,12 @@ function checkContainer(c: ContainerRef, rule: RequireResourcesRule): Finding[] 
         control: CONTROL,
         container: c,
         field: `${c.field}.resources.${key}`,
-        message: `${who} resources.${key}=${showValue(raw)} is not allowed: it must be a map of resource quantities`,
+        message: `${containerName(c)} resources.${key}=${showValue(raw)} is not allowed: it must be a map of resource quantities`,
       });
     }
-    const missing = required.filter((r) => !blockOk || !hasOwnField(raw, r) || ownField(raw, r) === null);
-    if (missing.length > 0) {
+    const isMissing = (r: string): boolean => !blockOk || !hasOwnField(raw, r) || ownField(raw, r) === null;
+    if (required.some(isMissing)) {
+      const missing = required.filter(isMissing);
       const explicitEmpty = hasOwnField(resources, key) && (raw === null || (blockOk && Object.keys(raw).length === 0));
       const how = explicitEmpty ? ` (resources.${key} is explicitly ${raw === null ? 'null' : 'empty'})` : '';
       findings.push({
@@ -69,7 +74,7 @@ function checkContainer(c: ContainerRef, rule: RequireResourcesRule): Finding[] 
         field: `${c.field}.resources.${key}`,
         exemptField: `resources.${key}`,
         values: missing,
-        message: `${who} has no ${missing.join(' and ')} ${key === 'limits' ? 'limit' : 'request'}${how}: resources.${key}.${missing.join('/')} is required`,
+        message: `${containerName(c)} has no ${missing.join(' and ')} ${key === 'limits' ? 'limit' : 'request'}${how}: resources.${key}.${missing.join('/')} is required`,
       });
     }
     if (!blockOk) continue;
@@ -86,7 +91,7 @@ function checkContainer(c: ContainerRef, rule: RequireResourcesRule): Finding[] 
           exemptField: `resources.${key}.${r}`,
           values: [showValue(value)],
           allowed: 'a Kubernetes quantity such as 500m, 2, 128Mi or 1Gi',
-          message: `${who} resources.${key}.${r}=${showValue(value)} is not a valid quantity (${q.reason})`,
+          message: `${containerName(c)} resources.${key}.${r}=${showValue(value)} is not a valid quantity (${q.reason})`,
         });
       } else if (isNegative(q.quantity)) {
         findings.push({
@@ -96,7 +101,7 @@ function checkContainer(c: ContainerRef, rule: RequireResourcesRule): Finding[] 
           exemptField: `resources.${key}.${r}`,
           values: [q.quantity.text],
           allowed: 'a quantity >= 0',
-          message: `${who} resources.${key}.${r}=${q.quantity.text} is not allowed: quantities must not be negative`,
+          message: `${containerName(c)} resources.${key}.${r}=${q.quantity.text} is not allowed: quantities must not be negative`,
         });
       } else {
         parsed[key][r] = q.quantity;
@@ -113,7 +118,7 @@ function checkContainer(c: ContainerRef, rule: RequireResourcesRule): Finding[] 
         container: c,
         field: `${c.field}.resources.requests.${r}`,
         allowed: `<= the limit ${limit.text}`,
-        message: `${who} resources.requests.${r}=${request.text} is not allowed: it exceeds the limit ${limit.text}`,
+        message: `${containerName(c)} resources.requests.${r}=${request.text} is not allowed: it exceeds the limit ${limit.text}`,
       });
     }
     const maxText = rule.maxLimits?.[r];
@@ -128,7 +133,7 @@ function checkContainer(c: ContainerRef, rule: RequireResourcesRule): Finding[] 
           exemptField: `resources.limits.${r}`,
           values: [limit.text],
           allowed: `<= ${max.quantity.text}`,
-          message: `${who} resources.limits.${r}=${limit.text} is not allowed: it exceeds the ceiling ${max.quantity.text}`,
+          message: `${containerName(c)} resources.limits.${r}=${limit.text} is not allowed: it exceeds the ceiling ${max.quantity.text}`,
         });
       }
     }

@@ -132,6 +132,26 @@ describe('compareQuantities: exact', () => {
     expect(compareQuantities(q(b), q(a))).toBe(0 - expected + 0);
   });
 
+  it('the double shortcut agrees with exact BigInt comparison, near-equal values included', () => {
+    const suffix = fc.constantFrom('', 'n', 'u', 'm', 'k', 'M', 'G', 'T', 'P', 'E', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei', 'e3', 'e-3', 'E18');
+    const parts = fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 20n }), fc.nat({ max: 999_999 }), suffix);
+    const exact = (a: Quantity, b: Quantity): number => {
+      const d = a.numerator * b.denominator - b.numerator * a.denominator;
+      return d < 0n ? -1 : d > 0n ? 1 : 0;
+    };
+    fc.assert(
+      fc.property(parts, parts, fc.boolean(), ([i, f, s], other, nearby) => {
+        const a = q(`${i}.${f}${s}`);
+        // Either an unrelated quantity or one a hair apart (one more fraction digit).
+        const b = nearby ? q(`${i}.${f}1${s}`) : q(`${other[0]}.${other[1]}${other[2]}`);
+        expect(a.approx).toBeDefined();
+        expect(compareQuantities(a, b)).toBe(exact(a, b));
+        expect(compareQuantities(b, a)).toBe(exact(b, a));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('agrees with integer arithmetic for milli and binary forms', () => {
     fc.assert(
       fc.property(fc.nat({ max: 10_000_000 }), fc.nat({ max: 10_000 }), (milli, mebi) => {
