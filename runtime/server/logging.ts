@@ -56,6 +56,36 @@ export interface RuntimeLogger {
 
 const INFO = 30;
 
+/** Characters JSON.stringify escapes in a string (controls, quote, backslash, lone surrogates). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A JSON string, as JSON.stringify writes it (most values need no escaping: no call for those). */
+function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+function jsonStrings(list: readonly string[]): string {
+  let out = '[';
+  for (let i = 0; i < list.length; i += 1) out += (i === 0 ? '' : ',') + jsonString(list[i]);
+  return `${out}]`;
+}
+
+/**
+ * The record's members as JSON (without braces), in declaration order, undefined ones left out —
+ * what JSON.stringify(record) writes between its braces, without its generic walk.
+ */
+export function admissionFields(r: AdmissionLogRecord): string {
+  let out = `"uid":${jsonString(r.uid)},"webhook":${jsonString(r.webhook)},"operation":${jsonString(r.operation)},"kind":${jsonString(r.kind)}`;
+  if (r.subResource !== undefined) out += `,"subResource":${jsonString(r.subResource)}`;
+  if (r.namespace !== undefined) out += `,"namespace":${jsonString(r.namespace)}`;
+  if (r.name !== undefined) out += `,"name":${jsonString(r.name)}`;
+  out += `,"dryRun":${r.dryRun},"decision":${jsonString(r.decision)},"patched":${r.patched}`;
+  if (r.violations !== undefined) out += `,"violations":${jsonStrings(r.violations)}`;
+  if (r.warnings !== undefined) out += `,"warnings":${jsonStrings(r.warnings)}`;
+  if (r.errors !== undefined) out += `,"errors":${jsonStrings(r.errors)}`;
+  return `${out},"durationMs":${JSON.stringify(r.durationMs)}`;
+}
+
 export function createRuntimeLogger(options: LoggerOptions = {}): RuntimeLogger {
   const destination = options.stream ?? pino.destination({ dest: 1, sync: true });
   const logger = pino({ level: options.level ?? 'info' }, destination);
@@ -72,9 +102,7 @@ export function createRuntimeLogger(options: LoggerOptions = {}): RuntimeLogger 
   };
   const admission = (record: AdmissionLogRecord): void => {
     if (logger.levelVal > INFO) return;
-    // JSON.stringify leaves out undefined members, as pino does.
-    const fields = JSON.stringify(record);
-    queued += `{"level":${INFO},"time":${Date.now()}${bindings}${fields.slice(1, -1)},"msg":"admission"}\n`;
+    queued += `{"level":${INFO},"time":${Date.now()}${bindings}${admissionFields(record)},"msg":"admission"}\n`;
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { captureLogs } from '../helpers/log-capture';
-import { createRuntimeLogger, type AdmissionLogRecord } from '../../runtime/server/logging';
+import { admissionFields, createRuntimeLogger, type AdmissionLogRecord } from '../../runtime/server/logging';
 
 const record: AdmissionLogRecord = {
   uid: '705ab4f5-6393-11e8-b7cc-42010a800002',
@@ -43,6 +44,35 @@ describe('runtime logger', () => {
     expect(Math.abs((a.time as number) - Date.now())).toBeLessThan(5000);
     expect(ours.text().endsWith('\n')).toBe(true);
     expect(ours.text().split('\n')).toHaveLength(2);
+  });
+
+  it('serializes exactly as JSON.stringify would, for any strings (escapes, unicode, lone surrogates)', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('"', '\\', '\n', '\u2028', '\ud800', 'é'));
+    const maybe = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(a, { nil: undefined });
+    const record: fc.Arbitrary<AdmissionLogRecord> = fc
+      .tuple(text, text, maybe(text), maybe(text), maybe(text), fc.boolean(), fc.boolean(), maybe(fc.array(text, { maxLength: 3 })), maybe(fc.array(text, { maxLength: 3 })), maybe(fc.array(text, { maxLength: 2 })), fc.double())
+      .map(([uid, webhook, subResource, namespace, name, dryRun, patched, violations, warnings, errors, durationMs]) => ({
+        uid,
+        webhook,
+        operation: 'UPDATE',
+        kind: 'Pod',
+        subResource,
+        namespace,
+        name,
+        dryRun,
+        decision: 'allowed',
+        patched,
+        violations,
+        warnings,
+        errors,
+        durationMs,
+      }));
+    fc.assert(
+      fc.property(record, (r) => {
+        expect(admissionFields(r)).toBe(JSON.stringify(r).slice(1, -1));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('writes the lines of one event-loop turn together at the end of the turn', async () => {
