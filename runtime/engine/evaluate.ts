@@ -14,7 +14,7 @@
 import { DUAL_RULE_TYPES, type Policy, type Rule } from '../bundle';
 import { applyExemptions } from './exemptions';
 import { applyJsonPatch, applyJsonPatchCopyOnWrite } from './json-patch';
-import { isEvaluatedOperation, isEvaluatedSubresource, policyMatches, rulesFor } from './match';
+import { isEvaluatedOperation, isEvaluatedSubresource, isExcludedNamespace, policySelects, rulesFor } from './match';
 import { violationMessage } from './messages';
 import { podView } from './pod-view';
 import type { Target } from '../bundle';
@@ -132,8 +132,9 @@ interface Planned {
 /** The policies that select this request, in order (their rules come from rulesFor's index). */
 function matchingPolicies(input: AdmissionInput, policies: readonly Policy[], context: EvaluationContext): Policy[] {
   if (!isEvaluatedOperation(input.operation) || !isEvaluatedSubresource(input)) return [];
+  if (isExcludedNamespace(input.namespace, context)) return [];
   const out: Policy[] = [];
-  for (const policy of policies) if (policyMatches(policy, input, context)) out.push(policy);
+  for (const policy of policies) if (policySelects(policy, input)) out.push(policy);
   return out;
 }
 

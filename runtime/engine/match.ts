@@ -68,7 +68,10 @@ function namespaceSelectorMatches(selector: LabelSelector, input: AdmissionInput
  */
 interface PolicyIndex {
   kindNames: ReadonlySet<string>;
-  rulesByTarget: Map<string, readonly Rule[]>;
+  /** group → kind → subresource ('' for none) → rules; keyed by the request's own strings. */
+  rulesByTarget: Map<string, Map<string, Map<string, readonly Rule[]>>>;
+  /** Rule lists held in rulesByTarget (bounded: arbitrary kinds cannot grow it). */
+  cached: number;
 }
 
 const policyIndexes = new WeakMap<Policy, PolicyIndex>();
@@ -76,7 +79,7 @@ const policyIndexes = new WeakMap<Policy, PolicyIndex>();
 function indexOf(policy: Policy): PolicyIndex {
   let index = policyIndexes.get(policy);
   if (index === undefined) {
-    index = { kindNames: new Set([...policy.match.kinds, ...policy.controllers]), rulesByTarget: new Map() };
+    index = { kindNames: new Set([...policy.match.kinds, ...policy.controllers]), rulesByTarget: new Map(), cached: 0 };
     policyIndexes.set(policy, index);
   }
   return index;
@@ -97,8 +100,16 @@ function kindMatches(policy: Policy, input: AdmissionInput): boolean {
 /** Whether the policy's match/exclude select this request (rules are filtered separately). */
 export function policyMatches(policy: Policy, input: AdmissionInput, context: EvaluationContext): boolean {
   if (!isEvaluatedOperation(input.operation)) return false;
-  if (!policy.match.operations.includes(input.operation)) return false;
   if (isExcludedNamespace(input.namespace, context)) return false;
+  return policySelects(policy, input);
+}
+
+/**
+ * policyMatches for a request already known to be evaluated at all (CREATE/UPDATE, not in an
+ * excluded namespace): the evaluator checks those once per request, not once per policy.
+ */
+export function policySelects(policy: Policy, input: AdmissionInput): boolean {
+  if (!isEvaluatedOperation(input.operation) || !policy.match.operations.includes(input.operation)) return false;
   if (!kindMatches(policy, input)) return false;
   const m = policy.match;
   if (m.namespaces !== undefined && m.namespaces.length > 0 && !inNamespaces(m.namespaces, input.namespace)) return false;
@@ -138,13 +149,23 @@ export function applicableRules(policy: Policy, input: AdmissionInput): Rule[] {
 export function rulesFor(policy: Policy, input: AdmissionInput): readonly Rule[] {
   if (!isEvaluatedSubresource(input)) return [];
   const sub = input.subResource === '' ? undefined : input.subResource;
-  const { rulesByTarget } = indexOf(policy);
-  const key = `${input.kind.group}\0${input.kind.kind}\0${sub ?? ''}`;
-  let rules = rulesByTarget.get(key);
+  const index = indexOf(policy);
+  const { group, kind } = input.kind;
+  let kinds = index.rulesByTarget.get(group);
+  let subs = kinds?.get(kind);
+  let rules = subs?.get(sub ?? '');
   if (rules === undefined) {
     rules = selectRules(policy, input, sub);
-    if (rulesByTarget.size >= 64) rulesByTarget.clear();
-    rulesByTarget.set(key, rules);
+    if (index.cached >= 64) {
+      index.rulesByTarget.clear();
+      index.cached = 0;
+      kinds = undefined;
+      subs = undefined;
+    }
+    if (kinds === undefined) index.rulesByTarget.set(group, (kinds = new Map<string, Map<string, readonly Rule[]>>()));
+    if (subs === undefined) kinds.set(kind, (subs = new Map<string, readonly Rule[]>()));
+    subs.set(sub ?? '', rules);
+    index.cached += 1;
   }
   return rules;
 }
