@@ -274,18 +274,29 @@ function toViolation(policy: Policy, rule: Rule, finding: Finding, message: stri
 }
 
 function validate(matched: readonly Policy[], input: AdmissionInput, context: EvaluationContext): Decision | Promise<Decision> {
-  const decision = emptyDecision();
-  const views = new PodViews(input.object);
-  const planned: Planned[] = [];
-  for (const policy of matched) for (const rule of rulesFor(policy, input)) planned.push({ policy, rule });
-  return inOrder(
-    planned,
-    ({ policy, rule }) => validateRule(decision, views, policy, rule, input, context),
-    () => {
-      decision.allowed = decision.violations.length === 0;
-      return decision;
-    },
-  );
+  return validateFrom({ decision: emptyDecision(), views: new PodViews(input.object), matched, input, context }, 0, 0);
+}
+
+interface Validation {
+  decision: Decision;
+  views: PodViews;
+  matched: readonly Policy[];
+  input: AdmissionInput;
+  context: EvaluationContext;
+}
+
+/** The validating rules from (policy, rule) index on, in order; after a rule that waits, the rest follow it. */
+function validateFrom(v: Validation, fromPolicy: number, fromRule: number): Decision | Promise<Decision> {
+  for (let p = fromPolicy; p < v.matched.length; p += 1) {
+    const policy = v.matched[p];
+    const rules = rulesFor(policy, v.input);
+    for (let r = p === fromPolicy ? fromRule : 0; r < rules.length; r += 1) {
+      const pending = validateRule(v.decision, v.views, policy, rules[r], v.input, v.context);
+      if (pending !== undefined) return pending.then(() => validateFrom(v, p, r + 1));
+    }
+  }
+  v.decision.allowed = v.decision.violations.length === 0;
+  return v.decision;
 }
 
 /**

@@ -29,11 +29,13 @@ export function encodeDecision(uid: string, webhook: Pick<Webhook, 'type' | 'fai
   const failClosed = hasErrors && webhook.failurePolicy === 'Fail';
   const response: AdmissionResponse = { uid, allowed: !(enforceDenied || failClosed) };
 
-  const warningLines = decision.warnings.map(warningLine);
-  if (hasErrors && !failClosed) {
-    warningLines.push(...decision.errors.map((e) => `${errorLine(e)}; admitted (failurePolicy Ignore)`));
+  if (decision.warnings.length > 0 || (hasErrors && !failClosed)) {
+    const warningLines = decision.warnings.map(warningLine);
+    if (hasErrors && !failClosed) {
+      warningLines.push(...decision.errors.map((e) => `${errorLine(e)}; admitted (failurePolicy Ignore)`));
+    }
+    response.warnings = boundedWarnings(warningLines);
   }
-  if (warningLines.length > 0) response.warnings = boundedWarnings(warningLines);
   if (decision.warnings.length > 0) response.auditAnnotations = auditAnnotations(decision.warnings);
 
   if (!response.allowed) {

@@ -39,6 +39,11 @@ export function objectShapeProblem(request: AdmissionRequest, object: unknown, w
   return podProblem(object, target, which);
 }
 
+function allStrings(map: Record<string, unknown>): boolean {
+  for (const key in map) if (Object.prototype.hasOwnProperty.call(map, key) && typeof map[key] !== 'string') return false;
+  return true;
+}
+
 /** What is wrong with one container entry (the text after its field path), or undefined. */
 function containerProblem(c: unknown): string | undefined {
   if (!isRecord(c)) return ' must be an object';
@@ -61,7 +66,7 @@ function podProblem(object: Record<string, unknown>, target: Target, which: stri
     for (const key of ['labels', 'annotations'] as const) {
       const map = meta[key];
       if (map === undefined || map === null) continue;
-      if (!isRecord(map) || Object.values(map).some((v) => typeof v !== 'string')) {
+      if (!isRecord(map) || !allStrings(map)) {
         return `${at(target.podMetadataPath, `.${key}`)} must map strings to strings`;
       }
     }
