@@ -22,7 +22,7 @@
  * see heapFlagsFor in constructs/runtime-chart.ts), so RSS is measured as deployed; then any
  * BENCH_SERVER_FLAGS. BENCH_DEPLOYMENT_FLAGS=0 measures with Node's defaults instead.
  *
- *   npm run bench -- server            (BENCH_ROUNDS=2 alternating rounds, best of each counts)
+ *   npm run bench -- server            (BENCH_ROUNDS=3 alternating rounds, best of each counts)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -48,7 +48,7 @@ const MAX_MS = 8000;
 const RATE_MS = 8000;
 const RATE = 1000;
 const CONNECTIONS = 32;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 // ---- messages between processes ---------------------------------------------------------------
 
