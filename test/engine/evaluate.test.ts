@@ -146,6 +146,24 @@ describe('exemptions', () => {
   });
 });
 
+/** A verifyImages rule over every image, with one key attestor whose key text is `publicKey`. */
+function signedRule(publicKey: string): Rule {
+  return {
+    name: 'signed',
+    type: 'verifyImages',
+    target: POD_TARGET,
+    imageReferences: ['**'],
+    attestors: [{ entries: [{ type: 'key', name: 'k', publicKey }] }],
+    required: true,
+    mutateDigest: false,
+    verifyDigest: false,
+    requestTimeoutMs: 1000,
+    cacheTtlSeconds: 0,
+    negativeCacheTtlSeconds: 0,
+    registries: [{ host: 'registry.example.com' }],
+  };
+}
+
 describe('modes, messages, errors', () => {
   it('Enforce denies with one message line per violation', async () => {
     const d = await evaluate('validate', admission(privilegedPod()), [policy()], ctx);
@@ -166,20 +184,7 @@ describe('modes, messages, errors', () => {
   });
 
   it('a family that throws becomes an error, never a verdict or a crash', async () => {
-    const rule: Rule = {
-      name: 'signed',
-      type: 'verifyImages',
-      target: POD_TARGET,
-      imageReferences: ['**'],
-      attestors: [{ entries: [{ type: 'key', name: 'k', publicKey: 'not a key' }] }],
-      required: true,
-      mutateDigest: false,
-      verifyDigest: false,
-      requestTimeoutMs: 1000,
-      cacheTtlSeconds: 0,
-      negativeCacheTtlSeconds: 0,
-      registries: [{ host: 'registry.example.com' }],
-    };
+    const rule = signedRule('not a key');
     const p = policy({ name: 'images', rules: [rule] });
     const d = await evaluate('validate', admission(restrictedPod()), [p], ctx); // no ImageVerifier in the context
     expect(d.errors.map((e) => e.policy)).toEqual(['images']);
@@ -192,20 +197,7 @@ describe('modes, messages, errors', () => {
 });
 
 describe('evaluateNow', () => {
-  const signed: Rule = {
-    name: 'signed',
-    type: 'verifyImages',
-    target: POD_TARGET,
-    imageReferences: ['**'],
-    attestors: [{ entries: [{ type: 'key', name: 'k', publicKey: 'unused by the stub verifier' }] }],
-    required: true,
-    mutateDigest: false,
-    verifyDigest: false,
-    requestTimeoutMs: 1000,
-    cacheTtlSeconds: 0,
-    negativeCacheTtlSeconds: 0,
-    registries: [{ host: 'registry.example.com' }],
-  };
+  const signed = signedRule('unused by the stub verifier');
   // Answers after a timer turn, like a registry round trip; refuses one image.
   const images: ImageVerifier = {
     resolveDigest: () => Promise.resolve(`sha256:${'a'.repeat(64)}`),
