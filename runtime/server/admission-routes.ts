@@ -92,10 +92,12 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
 
   // Large bodies wait for room in the body budget before they are read (an ordinary review is far
   // below the threshold and only pays for reading its Content-Length).
+  const bodyLimit = app.initialConfig.bodyLimit ?? Number.POSITIVE_INFINITY;
   app.addHook('preParsing', (request, reply, payload, done) => {
     const header = request.headers['content-length'];
-    const declared = header === undefined ? (app.initialConfig.bodyLimit ?? Number.POSITIVE_INFINITY) : Number(header);
-    if (!bodyBudget.isLarge(declared)) {
+    const declared = header === undefined ? bodyLimit : Number(header);
+    // A body declared above the limit is refused (413) as soon as parsing starts: it never waits.
+    if (!bodyBudget.isLarge(declared) || declared > bodyLimit) {
       done(null, payload);
       return;
     }

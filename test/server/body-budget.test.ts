@@ -97,4 +97,15 @@ describe('large reviews over HTTPS', () => {
     expect(budget.heldBytes).toBe(0);
     expect((await h.get('/metrics')).text).toMatch(/portcullis_body_budget_waits_total [1-9]/);
   });
+
+  it('refuses a body declared above the body limit at once, without taking or waiting for budget', async () => {
+    const held = h.server.bodyBudget.acquire(h.server.bodyBudget.options.capacityBytes); // budget spent
+    try {
+      const r = await h.post(PATHS.validate, '{}', { 'content-length': String(64 * 1024 * 1024) });
+      expect(r.status).toBe(413);
+      expect(h.server.bodyBudget.waiting).toBe(0);
+    } finally {
+      held.release();
+    }
+  });
 });
