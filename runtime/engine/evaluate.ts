@@ -89,7 +89,14 @@ function targetKey(target: Target): string {
   return key;
 }
 
-/** A rule's result line (same members, same order as `{ ...base, result }`). */
+/**
+ * Result lines are values (policy, rule, type, result) that repeat on every request: one frozen
+ * object per rule and result kind, shared by every decision (a loaded bundle's rules never change;
+ * a reload brings new Rule objects, so nothing stale survives it).
+ */
+const internedResults = new WeakMap<Rule, Partial<Record<RuleResultKind, RuleResult>>>();
+
+/** A rule's result line (the shared one for this rule and result). */
 function ruleResult(policy: Policy, rule: Rule, result: RuleResultKind): RuleResult {
   let kinds = internedResults.get(rule);
   if (kinds === undefined) {
@@ -102,13 +109,6 @@ function ruleResult(policy: Policy, rule: Rule, result: RuleResultKind): RuleRes
   kinds[result] = made;
   return made;
 }
-
-/**
- * Result lines are values (policy, rule, type, result) that repeat on every request: one frozen
- * object per rule and result kind, shared by every decision (a loaded bundle's rules never change;
- * a reload brings new Rule objects, so nothing stale survives it).
- */
-const internedResults = new WeakMap<Rule, Partial<Record<RuleResultKind, RuleResult>>>();
 
 /** A family that threw (or whose patch could not apply): an error entry, never a verdict. */
 function ruleFailed(decision: Decision, policy: Policy, rule: Rule, err: unknown): void {
