@@ -199,8 +199,17 @@ class Mutation {
     this.views = new PodViews(input.object);
   }
 
+  /** The mutators from index `from` on, in order; after one that waits, the rest follow it. */
+  runFrom(ordered: readonly Planned[], from: number): Decision | Promise<Decision> {
+    for (let i = from; i < ordered.length; i += 1) {
+      const pending = this.step(ordered[i]);
+      if (pending !== undefined) return pending.then(() => this.runFrom(ordered, i + 1));
+    }
+    return this.decision;
+  }
+
   /** Runs one mutator; a promise only when its family answers with one. */
-  step({ policy, rule }: Planned): void | Promise<void> {
+  private step({ policy, rule }: Planned): void | Promise<void> {
     const { input, decision } = this;
     const pod = this.views.of(rule.target);
     if (pod === undefined || isUnchangedForRule(input, rule)) {
@@ -239,22 +248,8 @@ class Mutation {
   }
 }
 
-/** Runs `step` over `items` in order, synchronously until one returns a promise, then after it. */
-function inOrder<T, R>(items: readonly T[], step: (item: T) => void | Promise<void>, finish: () => R, from = 0): R | Promise<R> {
-  for (let i = from; i < items.length; i += 1) {
-    const pending = step(items[i]);
-    if (pending !== undefined) return pending.then(() => inOrder(items, step, finish, i + 1));
-  }
-  return finish();
-}
-
 function mutate(matched: readonly Policy[], input: AdmissionInput, context: EvaluationContext): Decision | Promise<Decision> {
-  const mutation = new Mutation(input, context);
-  return inOrder(
-    mutators(matched, input),
-    (planned) => mutation.step(planned),
-    () => mutation.decision,
-  );
+  return new Mutation(input, context).runFrom(mutators(matched, input), 0);
 }
 
 function toViolation(policy: Policy, rule: Rule, finding: Finding, message: string, expired?: string): Violation {
