@@ -109,7 +109,8 @@ export function policyMatches(policy: Policy, input: AdmissionInput, context: Ev
  * excluded namespace): the evaluator checks those once per request, not once per policy.
  */
 export function policySelects(policy: Policy, input: AdmissionInput): boolean {
-  if (!isEvaluatedOperation(input.operation) || !policy.match.operations.includes(input.operation)) return false;
+  // A policy's operations are CREATE/UPDATE only, so DELETE and CONNECT never pass here either.
+  if (!(policy.match.operations as readonly string[]).includes(input.operation)) return false;
   if (!kindMatches(policy, input)) return false;
   const m = policy.match;
   if (m.namespaces !== undefined && m.namespaces.length > 0 && !inNamespaces(m.namespaces, input.namespace)) return false;
