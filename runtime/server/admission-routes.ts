@@ -4,7 +4,7 @@
  * that adds, removes or changes entries applies without restarting the listener). Holds no policy
  * logic: decode, pick the entry's policies, call the engine, encode.
  */
-import type { Webhook } from '../bundle';
+import type { Target, Webhook } from '../bundle';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { evaluateNow } from '../engine/evaluate';
 import type { Decision, ImageVerifier, EvaluationContext, Violation } from '../engine/types';
@@ -120,11 +120,11 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
   });
 
   /** Encode, count and log an answered review (evaluated when `decision` is given). */
-  const answer = (review: AdmissionRequest, webhook: Webhook, started: number, decision?: Decision): AdmissionReviewResponse => {
+  const answer = (review: AdmissionRequest, webhook: Webhook, target: Target | undefined, started: number, decision?: Decision): AdmissionReviewResponse => {
     const encoded = decision === undefined ? unevaluatedResponse(review.uid) : encodeDecision(review.uid, webhook, decision);
     const seconds = (performance.now() - started) / 1000;
     // The kind label is bounded to the kinds Portcullis knows: a caller cannot mint label values.
-    const kindLabel = targetForKind(review.kind.group, review.kind.kind) === undefined ? 'other' : review.kind.kind;
+    const kindLabel = target === undefined ? 'other' : review.kind.kind;
     metrics.request(webhook.path, review.operation, kindLabel, encoded.outcome, seconds);
     if (decision !== undefined && review.dryRun !== true) metrics.results(decision.results);
     logAdmission({
@@ -167,13 +167,16 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
     }
     const review = request.body.request;
     const { webhook } = binding;
+    // The pod-template location of the request's kind (undefined: a kind Portcullis does not know),
+    // looked up once for the shape check and the metrics label.
+    const target = targetForKind(review.kind.group, review.kind.kind);
     if (review.operation === 'DELETE' || review.operation === 'CONNECT' || !webhookServes(webhook, review)) {
-      return answer(review, webhook, started);
+      return answer(review, webhook, target, started);
     }
     const problem =
-      objectShapeProblem(review, review.object) ??
+      objectShapeProblem(review, review.object, 'object', target) ??
       (review.operation === 'UPDATE' && review.oldObject !== undefined && review.oldObject !== null
-        ? objectShapeProblem(review, review.oldObject, 'oldObject')
+        ? objectShapeProblem(review, review.oldObject, 'oldObject', target)
         : undefined);
     if (problem !== undefined) {
       metrics.invalidRequest('object_shape');
@@ -181,7 +184,7 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
       return clientError(reply, 400, `malformed AdmissionReview: ${problem}`);
     }
     const decision = evaluateSafely(binding, review, snapshot.images ?? images, now);
-    return decision instanceof Promise ? decision.then((d) => answer(review, webhook, started, d)) : answer(review, webhook, started, decision);
+    return decision instanceof Promise ? decision.then((d) => answer(review, webhook, target, started, d)) : answer(review, webhook, target, started, decision);
   };
 
   app.post('/*', {

@@ -25,8 +25,16 @@ export function targetForKind(group: string, kind: string): Target | undefined {
   return TARGETS_BY_GROUP_KIND.get(group)?.get(kind);
 }
 
-/** Returns why `object` is malformed for `request`, or undefined when it is fine. */
-export function objectShapeProblem(request: AdmissionRequest, object: unknown, which = 'object'): string | undefined {
+/**
+ * Returns why `object` is malformed for `request`, or undefined when it is fine. `target` is the
+ * request kind's pod-template location (the caller may have looked it up already).
+ */
+export function objectShapeProblem(
+  request: AdmissionRequest,
+  object: unknown,
+  which = 'object',
+  target: Target | undefined = targetForKind(request.kind.group, request.kind.kind),
+): string | undefined {
   if (!isRecord(object)) return `request.${which} must be a JSON object`;
   const declaredKind = object.kind;
   if (declaredKind !== undefined && declaredKind !== request.kind.kind) {
@@ -34,7 +42,6 @@ export function objectShapeProblem(request: AdmissionRequest, object: unknown, w
   }
   const metadata = object.metadata;
   if (metadata !== undefined && !isRecord(metadata)) return `request.${which}.metadata must be an object`;
-  const target = targetForKind(request.kind.group, request.kind.kind);
   if (target === undefined) return undefined;
   return podProblem(object, target, which);
 }
