@@ -315,25 +315,35 @@ async function main(): Promise<void> {
     events.push(line);
     process.stdout.write(`  ${line}\n`);
   };
+  /** Poll `check` every 50 ms for up to 10 s: note `done` when it holds, count `failed` if never. */
+  const pollUntil = async (check: () => Promise<boolean>, done: string, failed: string): Promise<void> => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      if (await check()) {
+        note(done);
+        return;
+      }
+      if (Date.now() > deadline) {
+        countError(failed);
+        return;
+      }
+      await sleep(50);
+    }
+  };
 
   // 1/3: swap the bundle.
   await sleep((SECONDS * 1000) / 3);
   const hashB = bundleHash(bundleB);
   bundleVolume.update({ 'bundle.json': prettyCanonicalJson(bundleB) });
   note(`bundle swapped to ${hashB.slice(0, 19)}…`);
-  const swapDeadline = Date.now() + 10_000;
-  for (;;) {
-    const r = await get('/readyz');
-    if (r.status === 200 && r.body.includes(hashB)) {
-      note('bundle swap confirmed by /readyz');
-      break;
-    }
-    if (Date.now() > swapDeadline) {
-      countError('bundle swap not picked up');
-      break;
-    }
-    await sleep(50);
-  }
+  await pollUntil(
+    async () => {
+      const r = await get('/readyz');
+      return r.status === 200 && r.body.includes(hashB);
+    },
+    'bundle swap confirmed by /readyz',
+    'bundle swap not picked up',
+  );
 
   // 2/3: rotate the certificate.
   await sleep(Math.max(0, (SECONDS * 2000) / 3 - (performance.now() - loadStart)));
@@ -341,25 +351,20 @@ async function main(): Promise<void> {
   tlsVolume.update({ 'tls.crt': rotated.cert, 'tls.key': rotated.key });
   note('TLS certificate rotated');
   const wanted = rotated.cert.replace(/-----[^-]+-----|\s/g, '');
-  const rotDeadline = Date.now() + 10_000;
-  for (;;) {
-    const presented = await new Promise<string>((res) => {
-      const s = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca: ca.cert }, () => {
-        res(s.getPeerCertificate().raw.toString('base64'));
-        s.destroy();
+  await pollUntil(
+    async () => {
+      const presented = await new Promise<string>((res) => {
+        const s = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca: ca.cert }, () => {
+          res(s.getPeerCertificate().raw.toString('base64'));
+          s.destroy();
+        });
+        s.on('error', () => res(''));
       });
-      s.on('error', () => res(''));
-    });
-    if (presented === wanted) {
-      note('new certificate served on new connections');
-      break;
-    }
-    if (Date.now() > rotDeadline) {
-      countError('certificate rotation not picked up');
-      break;
-    }
-    await sleep(50);
-  }
+      return presented === wanted;
+    },
+    'new certificate served on new connections',
+    'certificate rotation not picked up',
+  );
 
   // End: SIGTERM under load; keep sending for half the drain delay, then stop and drain.
   await sleep(Math.max(0, SECONDS * 1000 - (performance.now() - loadStart)));
