@@ -4,6 +4,7 @@
  * down gracefully. Side effects (files, sockets, timers) live here; decisions live in the engine.
  */
 import { readFileSync } from 'node:fs';
+import { ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
@@ -89,6 +90,7 @@ export class PortcullisServer {
   private watchers: FileWatcher[] = [];
   private lastBundleText: Buffer | undefined;
   private readonly log: RuntimeLogger;
+  private readonly responses = closingResponses();
 
   constructor(private readonly options: ServerOptions) {
     this.metrics = options.metrics ?? new ServerMetrics();
@@ -104,6 +106,7 @@ export class PortcullisServer {
     const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.app = Fastify({
       https: {
+        ServerResponse: this.responses.Response,
         cert: this.tls.cert,
         key: this.tls.key,
         minVersion: TLS_MIN_VERSION,
@@ -128,12 +131,6 @@ export class PortcullisServer {
         querystringParser: () => ({}),
       },
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
-    });
-    // While draining, every response closes its connection, so kept-alive clients (the API server)
-    // reconnect to a pod that is staying, and the listener can finish once in-flight work is done.
-    this.app.addHook('onSend', (_request, reply, payload, done) => {
-      if (this.draining) void reply.header('connection', 'close');
-      done(null, payload);
     });
     this.app.register(healthRoutes, { store: this.store, isDraining: () => this.draining });
     this.app.register(metricsRoute, { metrics: this.metrics });
@@ -230,6 +227,7 @@ export class PortcullisServer {
    */
   async shutdown(options: ShutdownOptions = {}): Promise<boolean> {
     this.draining = true;
+    this.responses.closeConnections();
     this.app.log.info({ drainDelayMs: options.drainDelayMs ?? 0 }, 'shutting down: readiness false');
     for (const w of this.watchers) w.close();
     this.watchers = [];
@@ -252,6 +250,34 @@ export class PortcullisServer {
     this.app.log.info({ clean }, clean ? 'shut down: all requests answered' : 'shutdown grace period expired');
     return clean;
   }
+}
+
+/**
+ * The server's response class, which can be told to end every connection: once the server drains,
+ * each response — those of requests already in flight included — says `Connection: close` and
+ * closes its connection after it is sent, so kept-alive clients (the API server) reconnect to a pod
+ * that is staying, and the listener can finish once in-flight work is done. The switch is made on
+ * this server's own subclass, once, at shutdown: until then a response costs nothing extra (no
+ * per-request hook or check).
+ */
+function closingResponses(): { Response: typeof ServerResponse; closeConnections(): void } {
+  class ClosableResponse extends ServerResponse {}
+  const writeHead = ServerResponse.prototype.writeHead;
+  return {
+    // Only its prototype differs from ServerResponse's (the cast is for the generic signature).
+    Response: ClosableResponse as typeof ServerResponse,
+    closeConnections: () => {
+      // Every response writes its head through writeHead (an implicit head too).
+      Object.defineProperty(ClosableResponse.prototype, 'writeHead', {
+        configurable: true,
+        writable: true,
+        value: function closingWriteHead(this: ServerResponse, ...args: unknown[]): unknown {
+          this.shouldKeepAlive = false;
+          return Reflect.apply(writeHead, this, args);
+        },
+      });
+    },
+  };
 }
 
 /** The longest webhook timeout: after it, no request can still use a replaced verifier. */

@@ -3,11 +3,13 @@
  * Deployment create, ephemeral-container update, dry-run, delete, connect), checked on status
  * codes, response bodies, applied patches, metrics and logs.
  */
+import { Agent } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import jsonpatch, { type Operation } from 'fast-json-patch';
 import { bundleHash } from '../../runtime/bundle';
 import { COMPLIANT_CONTAINER, PATHS, deployment, pod, review, testBundle, type ContainerSpec, type Json } from './fixtures';
 import { startHarness, type Harness } from './harness';
+import { callHttps } from '../helpers/tls';
 
 const bare: ContainerSpec = { name: 'app', image: 'registry.example.com/team/app:1.4.2' };
 const bundle = testBundle();
@@ -263,5 +265,29 @@ describe('metrics and logs', () => {
     expect(raw).not.toContain('X509SHA256');
     expect(raw).not.toContain('kubernetes-admin');
     expect(raw).not.toContain('BEGIN');
+  });
+});
+
+describe('shutdown over HTTPS', () => {
+  it('answers during the drain delay, and each answer closes its kept-alive connection', async () => {
+    const own = await startHarness(bundle);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const call = (path: string, body?: unknown) =>
+      callHttps({ port: own.port, path, ca: own.ca.cert, agent, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    try {
+      expect((await call('/healthz')).headers.connection).toBe('keep-alive');
+      const closing = own.server.shutdown({ drainDelayMs: 400, graceMs: 3000 });
+      const ready = await call('/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.headers.connection).toBe('close');
+      const answered = await call(PATHS.validate, review({ object: pod('web', [COMPLIANT_CONTAINER]) }));
+      expect(answered.status).toBe(200);
+      expect(answered.headers.connection).toBe('close');
+      expect((JSON.parse(answered.text) as { response: { allowed: boolean } }).response.allowed).toBe(true);
+      expect(await closing).toBe(true);
+    } finally {
+      agent.destroy();
+      await own.close();
+    }
   });
 });
