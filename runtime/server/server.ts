@@ -262,7 +262,6 @@ export class PortcullisServer {
  */
 function closingResponses(): { Response: typeof ServerResponse; closeConnections(): void } {
   class ClosableResponse extends ServerResponse {}
-  const writeHead = ServerResponse.prototype.writeHead;
   return {
     // Only its prototype differs from ServerResponse's (the cast is for the generic signature).
     Response: ClosableResponse as typeof ServerResponse,
@@ -273,7 +272,7 @@ function closingResponses(): { Response: typeof ServerResponse; closeConnections
         writable: true,
         value: function closingWriteHead(this: ServerResponse, ...args: unknown[]): unknown {
           this.shouldKeepAlive = false;
-          return Reflect.apply(writeHead, this, args);
+          return ServerResponse.prototype.writeHead.apply(this, args as Parameters<ServerResponse['writeHead']>);
         },
       });
     },
