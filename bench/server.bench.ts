@@ -31,12 +31,12 @@ import { createServer as createHttpsServer } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
-import { Writable } from 'node:stream';
 import { createRequire } from 'node:module';
 import type * as BundleModule from '../runtime/bundle';
 import type { Bundle } from '../runtime/bundle';
 import type * as ServerModule from '../runtime/server/server';
 import type * as TlsHelpers from '../test/helpers/tls';
+import type * as PinoModule from 'pino';
 import type * as YamlModule from 'yaml';
 // Everything else is required lazily, per role: the measured server processes load only what they
 // run (the bare server nothing of Portcullis, the Portcullis server its compiled build).
@@ -242,13 +242,15 @@ async function runPortcullis(dir: string): Promise<void> {
   const { PortcullisServer } = (
     existsSync(compiled) ? lazy(compiled) : lazy('../runtime/server/server')
   ) as typeof ServerModule;
-  const devNull = new Writable({ write: (_c, _e, cb) => cb() });
+  const { destination } = lazy('pino') as typeof PinoModule;
   const server = new PortcullisServer({
     bundlePath: join(dir, 'bundle.json'),
     tlsCertPath: join(dir, 'tls.crt'),
     tlsKeyPath: join(dir, 'tls.key'),
-    // Production logging (info, one JSON line per review), serialized and then discarded.
-    logger: { level: 'info', stream: devNull },
+    // Production logging (info, one JSON line per review) through the destination `serve` writes
+    // stdout with (pino's synchronous file-descriptor writer), here on /dev/null: the same
+    // serialization and write calls, and nothing to read the lines.
+    logger: { level: 'info', stream: destination({ dest: '/dev/null', sync: true }) },
     watch: false,
   });
   const { port } = await server.listen(0, '127.0.0.1');

@@ -16,12 +16,12 @@
  */
 import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
-import pino from 'pino';
+import pino, { type DestinationStream } from 'pino';
 
 export interface LoggerOptions {
   level?: string;
   /** Where JSON log lines go (default stdout, written synchronously as pino does by default). */
-  stream?: NodeJS.WritableStream;
+  stream?: DestinationStream;
 }
 
 /** What one admission log line says. No object bodies, tokens or keys: names and verdicts only. */
