@@ -26,7 +26,8 @@ function v1_22(pod: PodView): Finding[] {
         }),
       );
     }
-    const bad = [...new Set(stringList(caps?.add).filter((cap) => cap !== 'NET_BIND_SERVICE'))];
+    const add = stringList(caps?.add);
+    const bad = add.length === 0 ? [] : [...new Set(add.filter((cap) => cap !== 'NET_BIND_SERVICE'))];
     if (bad.length > 0) {
       out.push(
         containerFinding('capabilities_restricted', c, 'securityContext.capabilities.add', bad, 'NET_BIND_SERVICE or unset', {

@@ -125,15 +125,21 @@ export function findContainer(pod: PodView, name: string): ContainerRef | undefi
 }
 
 /** The object entries of an unstructured list (`spec.volumes`, `ports`) with their indexes; other entries are skipped. */
-export function indexedRecords(v: unknown): Array<[Record<string, unknown>, number]> {
-  if (!Array.isArray(v)) return [];
-  const out: Array<[Record<string, unknown>, number]> = [];
-  v.forEach((x: unknown, i) => {
+export function indexedRecords(v: unknown): ReadonlyArray<readonly [Record<string, unknown>, number]> {
+  // Most lists checked are absent or empty (ports, volumes): no array is built for those.
+  if (!Array.isArray(v) || v.length === 0) return NO_RECORDS;
+  const out: Array<readonly [Record<string, unknown>, number]> = [];
+  for (let i = 0; i < v.length; i += 1) {
+    const x: unknown = v[i];
     if (isRecord(x)) out.push([x, i]);
-  });
+  }
   return out;
 }
 
-export function stringList(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+const NO_RECORDS: ReadonlyArray<readonly [Record<string, unknown>, number]> = Object.freeze([]);
+const NO_STRINGS: readonly string[] = Object.freeze([]);
+
+export function stringList(v: unknown): readonly string[] {
+  if (!Array.isArray(v) || v.length === 0) return NO_STRINGS;
+  return v.filter((x): x is string => typeof x === 'string');
 }

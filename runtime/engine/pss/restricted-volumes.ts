@@ -34,9 +34,13 @@ export const restrictedVolumes: PssCheck = {
       check: (pod) => {
         const out: Finding[] = [];
         for (const [vol, i] of indexedRecords(pod.spec.volumes)) {
-          const types = Object.keys(vol).filter((k) => k !== 'name' && vol[k] !== undefined && vol[k] !== null);
-          const bad = types.filter((t) => !ALLOWED_VOLUME_TYPES.has(t));
-          if (bad.length === 0) continue;
+          // The volume's source types (every set key but `name`) that are not allowed.
+          let bad: string[] | undefined;
+          for (const k of Object.keys(vol)) {
+            if (k === 'name' || vol[k] === undefined || vol[k] === null || ALLOWED_VOLUME_TYPES.has(k)) continue;
+            (bad ??= []).push(k);
+          }
+          if (bad === undefined) continue;
           const field = podField(pod, `volumes[${i}].${bad[0]}`);
           out.push({
             control: 'restrictedVolumes',
