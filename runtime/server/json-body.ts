@@ -9,6 +9,18 @@
  */
 import type { FastifyBodyParser, FastifyInstance } from 'fastify';
 
+/**
+ * `body.includes('constructor')`, faster on this text: V8 finds a long pattern whose letters are
+ * all common in JSON (`c` above all) slowly, while the four letters `ctor` are found quickly and
+ * occur rarely (`selector` in every controller). Each `ctor` is checked for the `constru` before it.
+ */
+export function mentionsConstructor(body: string): boolean {
+  for (let i = body.indexOf('ctor'); i !== -1; i = body.indexOf('ctor', i + 4)) {
+    if (i >= 7 && body.startsWith('constru', i - 7)) return true;
+  }
+  return false;
+}
+
 export function jsonBodyParser(app: FastifyInstance): FastifyBodyParser<string> {
   const secure = app.getDefaultJsonParser('error', 'error');
   return (request, body, done) => {
@@ -17,7 +29,7 @@ export function jsonBodyParser(app: FastifyInstance): FastifyBodyParser<string> 
       body.charCodeAt(0) !== 0xfeff &&
       !body.includes('\\u') &&
       !body.includes('__proto__') &&
-      !(body.includes('ctor') && body.includes('constructor'))
+      !mentionsConstructor(body)
     ) {
       let parsed: unknown;
       try {
