@@ -568,13 +568,23 @@ async function main(): Promise<void> {
     const perRound = rounds.map(([b, p]) => `${fmt((p.maxRps / b.maxRps) * 100, 1)}%`).join(', ');
     process.stdout.write(`  portcullis/bare per round: ${perRound}\n`);
     const ratio = portcullis.maxRps / bare.maxRps;
+    // Throughput counts its best round (other work on the machine only ever lowers it); latency
+    // counts the median round (one host stall in one round does not decide, nor does one lucky
+    // round); memory counts the worst round.
+    const ours = rounds.map((r) => r[1]);
+    const p99s = ours.map((m) => m.rateP99);
+    const p99 = [...p99s].sort((a, b) => a - b)[Math.floor((p99s.length - 1) / 2)];
+    const rss = Math.max(...ours.map((m) => m.rssMiB));
+    const burstRss = Math.max(...ours.map((m) => m.burstRssMiB));
+    const burstOk = ours.every((m) => m.burstOk === BURST);
+    process.stdout.write(`  portcullis p99 at ${RATE} req/s per round: ${p99s.map((v) => `${fmt(v, 2)} ms`).join(', ')}\n`);
     const checks: [string, boolean][] = [
       [`>= 3000 reviews/s per core (${fmt(portcullis.perCoreRps)})`, portcullis.perCoreRps >= 3000],
-      [`p99 <= 5 ms at ${RATE} req/s (${fmt(portcullis.rateP99, 2)} ms)`, portcullis.rateP99 <= 5],
+      [`p99 <= 5 ms at ${RATE} req/s (median round ${fmt(p99, 2)} ms)`, p99 <= 5],
       [`>= 60% of bare throughput (${fmt(ratio * 100, 1)}%)`, ratio >= 0.6],
-      [`RSS <= 128 MiB (${fmt(portcullis.rssMiB, 1)} MiB)`, portcullis.rssMiB <= 128],
-      ['no failed request', portcullis.failed === 0 && bare.failed === 0],
-      [`${BURST} concurrent ~6 MiB UPDATE reviews all answered within the 256 MiB memory limit (peak RSS ${fmt(portcullis.burstRssMiB, 0)} MiB)`, portcullis.burstOk === BURST && portcullis.burstRssMiB < 256],
+      [`RSS <= 128 MiB (highest round ${fmt(rss, 1)} MiB)`, rss <= 128],
+      ['no failed request', rounds.every(([b, p]) => p.failed === 0 && b.failed === 0)],
+      [`${BURST} concurrent ~6 MiB UPDATE reviews all answered within the 256 MiB memory limit (highest peak RSS ${fmt(burstRss, 0)} MiB)`, burstOk && burstRss < 256],
     ];
     for (const [what, ok] of checks) process.stdout.write(`  ${ok ? 'PASS' : 'MISS'} ${what}\n`);
     // Other work on the machine skews every figure: say so next to them.
