@@ -208,18 +208,15 @@ function evaluateSafely(
     context.signal = AbortSignal.timeout(Math.max(binding.webhook.timeoutSeconds * 1000 - 500, 500));
   }
   const phase = binding.webhook.type === 'mutating' ? 'mutate' : 'validate';
-  const failed = (err: unknown): Decision => ({
-    allowed: true,
-    violations: [],
-    warnings: [],
-    patches: [],
-    errors: engineFailure(binding.policyNames, err),
-    results: [],
-  });
   try {
     const decision = evaluateNow(phase, toAdmissionInput(review), binding.policies, context);
-    return decision instanceof Promise ? decision.catch(failed) : decision;
+    return decision instanceof Promise ? decision.catch((err: unknown) => engineFailed(binding, err)) : decision;
   } catch (err) {
-    return failed(err);
+    return engineFailed(binding, err);
   }
+}
+
+/** The decision when the engine itself failed: an evaluation error per policy, no verdict. */
+function engineFailed(binding: WebhookBinding, err: unknown): Decision {
+  return { allowed: true, violations: [], warnings: [], patches: [], errors: engineFailure(binding.policyNames, err), results: [] };
 }
