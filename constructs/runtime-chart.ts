@@ -71,6 +71,19 @@ export function heapFlagsFor(memoryLimitMebibytes: number): string {
   return `--max-old-space-size=${oldSpace} --max-semi-space-size=8`;
 }
 
+/**
+ * `portcullis serve --body-budget-mib` for the runtime's memory limit: how many MiB of large
+ * request bodies the server holds at once (runtime/server/body-budget.ts; later ones wait, unread).
+ * A held body costs several times its size at its peak (the received bytes, the decoded string, the
+ * parsed objects) on top of the ~100 MiB the runtime uses under load: 3/32 of the limit keeps a
+ * burst of the API server's largest UPDATEs inside it (256 MiB → 24 MiB; bench/server.bench.ts
+ * measures the burst: peak RSS 154–184 MiB). Never below 8 MiB, so one ~6 MiB UPDATE (object and
+ * oldObject at the API server's 3 MiB object limit) always fits.
+ */
+export function bodyBudgetFor(memoryLimitMebibytes: number): number {
+  return Math.max(8, Math.floor((memoryLimitMebibytes * 3) / 32));
+}
+
 export class RuntimeChart extends Chart {
   constructor(scope: Construct, id: string, props: RuntimeChartProps) {
     super(scope, id, { namespace: props.namespace, labels: { ...APP_LABELS } });
@@ -118,6 +131,8 @@ export class RuntimeChart extends Chart {
             `${TLS_MOUNT}/tls.key`,
             '--port',
             String(RUNTIME_PORT),
+            '--body-budget-mib',
+            String(bodyBudgetFor(r.memoryLimitMebibytes ?? 256)),
           ],
           ports: [{ name: 'https', number: RUNTIME_PORT, protocol: kplus.Protocol.TCP }],
           envVariables: {

@@ -4,11 +4,14 @@
  *   portcullis serve --bundle <file> --tls-cert <file> --tls-key <file> [--port 8443] [--host 0.0.0.0]
  *                    [--dev] [--dev-certs-dir .dev-certs] [--log-level info]
  *                    [--shutdown-delay-ms 2000] [--grace-ms 25000] [--docker-config <file>]
+ *                    [--body-budget-mib 24]
  *
  * Environment (flags win): PORTCULLIS_BUNDLE, PORTCULLIS_TLS_CERT, PORTCULLIS_TLS_KEY,
  * PORTCULLIS_PORT, PORTCULLIS_HOST, PORTCULLIS_BUNDLE_HASH (the hash the Deployment expects; any
  * other bundle is refused), PORTCULLIS_LOG_LEVEL, PORTCULLIS_SHUTDOWN_DELAY_MS, PORTCULLIS_GRACE_MS,
- * PORTCULLIS_DOCKER_CONFIG (registry credentials for signature checks: a mounted docker config).
+ * PORTCULLIS_DOCKER_CONFIG (registry credentials for signature checks: a mounted docker config),
+ * PORTCULLIS_BODY_BUDGET_MIB (the bytes of large request bodies held at once, see
+ * runtime/server/body-budget.ts: the synthesized Deployment sets it from its memory limit).
  *
  * `--dev` without certificates generates a CA and a localhost serving certificate into
  * `.dev-certs/` (gitignored) and prints how to call the server with curl.
@@ -17,7 +20,10 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from './main';
 import { createImageVerifier } from '../images';
-import { PortcullisServer } from '../server/server';
+import { DEFAULT_BODY_BUDGET } from '../server/body-budget';
+import { PortcullisServer, type ServerOptions } from '../server/server';
+
+const MIB = 1024 * 1024;
 
 export interface ServeConfig {
   bundle: string;
@@ -32,10 +38,12 @@ export interface ServeConfig {
   shutdownDelayMs: number;
   graceMs: number;
   dockerConfig?: string;
+  /** MiB of large request bodies (> 1 MiB each) held at once. */
+  bodyBudgetMib: number;
 }
 
 const USAGE =
-  'usage: portcullis serve --bundle <file> --tls-cert <file> --tls-key <file> [--port 8443] [--host 0.0.0.0] [--dev] [--dev-certs-dir <dir>] [--log-level info] [--shutdown-delay-ms 2000] [--grace-ms 25000] [--docker-config <file>]';
+  'usage: portcullis serve --bundle <file> --tls-cert <file> --tls-key <file> [--port 8443] [--host 0.0.0.0] [--dev] [--dev-certs-dir <dir>] [--log-level info] [--shutdown-delay-ms 2000] [--grace-ms 25000] [--docker-config <file>] [--body-budget-mib 24]';
 
 const FLAGS: Record<string, keyof ServeConfig> = {
   '--bundle': 'bundle',
@@ -48,6 +56,7 @@ const FLAGS: Record<string, keyof ServeConfig> = {
   '--shutdown-delay-ms': 'shutdownDelayMs',
   '--grace-ms': 'graceMs',
   '--docker-config': 'dockerConfig',
+  '--body-budget-mib': 'bodyBudgetMib',
 };
 
 const ENV: Partial<Record<keyof ServeConfig, string>> = {
@@ -61,6 +70,7 @@ const ENV: Partial<Record<keyof ServeConfig, string>> = {
   shutdownDelayMs: 'PORTCULLIS_SHUTDOWN_DELAY_MS',
   graceMs: 'PORTCULLIS_GRACE_MS',
   dockerConfig: 'PORTCULLIS_DOCKER_CONFIG',
+  bodyBudgetMib: 'PORTCULLIS_BODY_BUDGET_MIB',
 };
 
 function integer(name: string, text: string, min: number, max: number): number | string {
@@ -98,7 +108,8 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
   const port = integer('--port', raw.port ?? '8443', 0, 65535);
   const shutdownDelayMs = integer('--shutdown-delay-ms', raw.shutdownDelayMs ?? (dev ? '0' : '2000'), 0, 600_000);
   const graceMs = integer('--grace-ms', raw.graceMs ?? '25000', 0, 600_000);
-  for (const n of [port, shutdownDelayMs, graceMs]) if (typeof n === 'string') return { error: n };
+  const bodyBudgetMib = integer('--body-budget-mib', raw.bodyBudgetMib ?? String(DEFAULT_BODY_BUDGET.capacityBytes / MIB), 1, 4096);
+  for (const n of [port, shutdownDelayMs, graceMs, bodyBudgetMib]) if (typeof n === 'string') return { error: n };
   if (raw.expectedHash !== undefined && !/^sha256:[0-9a-f]{64}$/.test(raw.expectedHash)) {
     return { error: `PORTCULLIS_BUNDLE_HASH must look like sha256:<64 hex digits>, got "${raw.expectedHash}"` };
   }
@@ -113,10 +124,30 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
     logLevel: raw.logLevel ?? 'info',
     shutdownDelayMs: shutdownDelayMs as number,
     graceMs: graceMs as number,
+    bodyBudgetMib: bodyBudgetMib as number,
   };
   if (raw.expectedHash !== undefined) config.expectedHash = raw.expectedHash;
   if (raw.dockerConfig !== undefined) config.dockerConfig = raw.dockerConfig;
   return config;
+}
+
+/** Pure: the server's options for a serve configuration. */
+export function serverOptions(config: ServeConfig): ServerOptions {
+  return {
+    bundlePath: config.bundle,
+    tlsCertPath: config.tlsCert,
+    tlsKeyPath: config.tlsKey,
+    ...(config.expectedHash === undefined ? {} : { expectedBundleHash: config.expectedHash }),
+    logger: { level: config.logLevel },
+    bodyBudget: { capacityBytes: config.bodyBudgetMib * MIB },
+    // Built per loaded bundle with verifyImages rules: its trusted roots travel in the bundle.
+    imageVerifierFor: (bundle, metrics) =>
+      createImageVerifier({
+        trustedRoots: bundle.trust.trustedRoots,
+        metrics,
+        ...(config.dockerConfig === undefined ? {} : { dockerConfigPath: config.dockerConfig }),
+      }),
+  };
 }
 
 function devBanner(config: ServeConfig, port: number, caCert: string, server: PortcullisServer): string {
@@ -160,20 +191,7 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv =
   }
   let server: PortcullisServer;
   try {
-    server = new PortcullisServer({
-      bundlePath: config.bundle,
-      tlsCertPath: config.tlsCert,
-      tlsKeyPath: config.tlsKey,
-      ...(config.expectedHash === undefined ? {} : { expectedBundleHash: config.expectedHash }),
-      logger: { level: config.logLevel },
-      // Built per loaded bundle with verifyImages rules: its trusted roots travel in the bundle.
-      imageVerifierFor: (bundle, metrics) =>
-        createImageVerifier({
-          trustedRoots: bundle.trust.trustedRoots,
-          metrics,
-          ...(config.dockerConfig === undefined ? {} : { dockerConfigPath: config.dockerConfig }),
-        }),
-    });
+    server = new PortcullisServer(serverOptions(config));
   } catch (err) {
     process.stderr.write(`portcullis serve: ${(err as Error).message}\n`);
     return 2;

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_HASH_ANNOTATION } from '../../constructs/labels';
+import { bodyBudgetFor } from '../../constructs/runtime-chart';
+import { DEFAULT_BODY_BUDGET } from '../../runtime/server/body-budget';
 import { SYNC_WAVE_ANNOTATION, PodSecurity, Policy } from '../../constructs';
 import { createReferenceApp } from '../../policies/app';
 import { bundleHash, loadBundle, prettyCanonicalJson, type Bundle } from '../../runtime/bundle';
@@ -161,9 +163,23 @@ describe('dist/ of the reference policy set', () => {
     expect(c.resources.limits).toEqual({ cpu: '1', memory: '256Mi' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 8443, scheme: 'HTTPS' });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 8443, scheme: 'HTTPS' });
-    expect(c.args).toEqual(['serve', '--bundle', '/etc/portcullis/bundle/bundle.json', '--tls-cert', '/etc/portcullis/tls/tls.crt', '--tls-key', '/etc/portcullis/tls/tls.key', '--port', '8443']);
+    expect(c.args).toEqual(['serve', '--bundle', '/etc/portcullis/bundle/bundle.json', '--tls-cert', '/etc/portcullis/tls/tls.crt', '--tls-key', '/etc/portcullis/tls/tls.key', '--port', '8443', '--body-budget-mib', '24']);
     const ns = find('Namespace');
     expect(ns.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  it('sizes the V8 heap and the in-flight body budget from the memory limit (the server default is the 256 MiB one)', () => {
+    expect(bodyBudgetFor(256) * 1024 * 1024).toBe(DEFAULT_BODY_BUDGET.capacityBytes);
+    expect([bodyBudgetFor(512), bodyBudgetFor(128), bodyBudgetFor(32)]).toEqual([48, 12, 8]);
+    const out = tempDir();
+    const app = newApp({ outdir: out, runtime: { resources: { memoryLimitMebibytes: 512 } } });
+    new PodSecurity(new Policy(app, 'pss', { mode: 'Enforce' }), 'restricted', { level: 'restricted', version: 'latest' });
+    app.synth();
+    const dep = readManifests(out).find((m) => m.object.kind === 'Deployment')?.object as Json;
+    const c = dep.spec.template.spec.containers[0];
+    expect(c.resources.limits.memory).toBe('512Mi');
+    expect(c.args.slice(-2)).toEqual(['--body-budget-mib', '48']);
+    expect(c.env.find((e: { name: string }) => e.name === 'NODE_OPTIONS').value).toBe('--max-old-space-size=320 --max-semi-space-size=8');
   });
 
   it("passes the restricted Pod Security profile, as the engine's podSecurity rule checks it", async () => {

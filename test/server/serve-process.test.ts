@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { connect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bundleHash, prettyCanonicalJson } from '../../runtime/bundle';
-import { parseServeArgs } from '../../runtime/cli/serve-command';
+import { parseServeArgs, serverOptions, type ServeConfig } from '../../runtime/cli/serve-command';
 import { ensureDevCertificates } from '../../runtime/server/dev-certs';
 import { callHttps, createTestPki, type TestPki } from '../helpers/tls';
 import { COMPLIANT_CONTAINER, PATHS, pod, review, testBundle } from './fixtures';
@@ -66,7 +66,7 @@ function writeBundle(dir: string): string {
 describe('parseServeArgs', () => {
   it('reads flags, then environment, with production defaults', () => {
     const c = parseServeArgs(['--bundle', 'b.json', '--tls-cert=c.crt', '--tls-key', 'k.key'], {});
-    expect(c).toMatchObject({ bundle: 'b.json', tlsCert: 'c.crt', tlsKey: 'k.key', port: 8443, host: '0.0.0.0', dev: false, shutdownDelayMs: 2000, graceMs: 25000 });
+    expect(c).toMatchObject({ bundle: 'b.json', tlsCert: 'c.crt', tlsKey: 'k.key', port: 8443, host: '0.0.0.0', dev: false, shutdownDelayMs: 2000, graceMs: 25000, bodyBudgetMib: 24 });
     const hash = `sha256:${'a'.repeat(64)}`;
     const e = parseServeArgs(['--port', '9443'], {
       PORTCULLIS_BUNDLE: '/etc/portcullis/bundle/bundle.json',
@@ -76,6 +76,8 @@ describe('parseServeArgs', () => {
       PORTCULLIS_BUNDLE_HASH: hash,
     });
     expect(e).toMatchObject({ bundle: '/etc/portcullis/bundle/bundle.json', port: 9443, expectedHash: hash });
+    expect(parseServeArgs(['--bundle', 'b', '--dev'], { PORTCULLIS_BODY_BUDGET_MIB: '48' })).toMatchObject({ bodyBudgetMib: 48 });
+    expect(parseServeArgs(['--bundle', 'b', '--dev', '--body-budget-mib=12'], { PORTCULLIS_BODY_BUDGET_MIB: '48' })).toMatchObject({ bodyBudgetMib: 12 });
   });
 
   it('refuses what it cannot run with a message', () => {
@@ -84,7 +86,13 @@ describe('parseServeArgs', () => {
     expect(parseServeArgs(['--bundle', 'b', '--tls-cert', 'c'], {})).toEqual({ error: expect.stringContaining('go together') });
     expect(parseServeArgs(['--bundle', 'b', '--dev', '--port', '99999'], {})).toEqual({ error: expect.stringContaining('between 0 and 65535') });
     expect(parseServeArgs(['--bundle', 'b', '--dev', '--frobnicate'], {})).toEqual({ error: expect.stringContaining('unknown option') });
+    expect(parseServeArgs(['--bundle', 'b', '--dev', '--body-budget-mib', '0'], {})).toEqual({ error: expect.stringContaining('--body-budget-mib must be between 1 and 4096') });
     expect(parseServeArgs(['--bundle', 'b', '--dev'], { PORTCULLIS_BUNDLE_HASH: 'abc' })).toEqual({ error: expect.stringContaining('sha256:') });
+  });
+
+  it('hands the body budget to the server in bytes', () => {
+    const c = parseServeArgs(['--bundle', 'b', '--dev', '--body-budget-mib', '40'], {}) as ServeConfig;
+    expect(serverOptions(c).bodyBudget).toEqual({ capacityBytes: 40 * 1024 * 1024 });
   });
 
   it('--dev: loopback, no drain delay, certificates from the dev directory', () => {
@@ -112,6 +120,8 @@ describe('portcullis serve (process)', () => {
     const bundle = writeBundle(dir);
     const certs = join(dir, 'dev-certs');
     const s = await startServe(['--dev', '--bundle', bundle, '--dev-certs-dir', certs, '--port', '0']);
+    // The banner is printed once listening, after the line startServe waits for.
+    await waitFor('the dev banner', () => s.stdout().includes('curl --cacert'));
     expect(s.stdout()).toContain(`CA certificate:      ${join(certs, 'ca.crt')}`);
     expect(s.stdout()).toContain('curl --cacert');
     const ca = (await import('node:fs')).readFileSync(join(certs, 'ca.crt'));
