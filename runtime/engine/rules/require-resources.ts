@@ -46,74 +46,92 @@ function containerName(c: ContainerRef): string {
   return `container "${c.name}"`;
 }
 
-function checkContainer(c: ContainerRef, rule: RequireResourcesRule): Finding[] {
-  const findings: Finding[] = [];
-  const resources = ownField(c.container, 'resources');
-  const parsed: Record<'limits' | 'requests', Partial<Record<ResourceName, Quantity>>> = { limits: {}, requests: {} };
+/** Well-formed, non-negative cpu and memory quantities of one block (limits or requests). */
+type Quantities = Partial<Record<ResourceName, Quantity>>;
 
-  for (const key of ['limits', 'requests'] as const) {
-    const raw = ownField(resources, key);
-    const required = requiredOf(rule)[key];
-    const blockOk = isRecord(raw);
-    if (hasOwnField(resources, key) && !blockOk && raw !== null) {
-      findings.push({
+/**
+ * The checks of one block (`limits` or `requests`) into `out`, in order: the block itself, the
+ * required resources it lacks, then each cpu/memory value; the well-formed values go into `into`.
+ */
+function checkBlock(
+  c: ContainerRef,
+  resources: unknown,
+  key: 'limits' | 'requests',
+  required: readonly string[],
+  out: Finding[],
+  into: Quantities,
+): void {
+  const raw = ownField(resources, key);
+  const blockOk = isRecord(raw);
+  if (hasOwnField(resources, key) && !blockOk && raw !== null) {
+    out.push({
+      control: CONTROL,
+      container: c,
+      field: `${c.field}.resources.${key}`,
+      message: `${containerName(c)} resources.${key}=${showValue(raw)} is not allowed: it must be a map of resource quantities`,
+    });
+  }
+  let missing: string[] | undefined;
+  for (const r of required) {
+    if (!blockOk || !hasOwnField(raw, r) || ownField(raw, r) === null) (missing ??= []).push(r);
+  }
+  if (missing !== undefined) {
+    const explicitEmpty = hasOwnField(resources, key) && (raw === null || (blockOk && Object.keys(raw).length === 0));
+    const how = explicitEmpty ? ` (resources.${key} is explicitly ${raw === null ? 'null' : 'empty'})` : '';
+    out.push({
+      control: CONTROL,
+      container: c,
+      field: `${c.field}.resources.${key}`,
+      exemptField: `resources.${key}`,
+      values: missing,
+      message: `${containerName(c)} has no ${missing.join(' and ')} ${key === 'limits' ? 'limit' : 'request'}${how}: resources.${key}.${missing.join('/')} is required`,
+    });
+  }
+  if (!blockOk) return;
+  for (const r of RESOURCES) {
+    if (!hasOwnField(raw, r)) continue;
+    const value = ownField(raw, r);
+    if (value === null) continue; // reported as missing above when required
+    const q = parseQuantity(value);
+    if (!q.ok) {
+      out.push({
         control: CONTROL,
         container: c,
-        field: `${c.field}.resources.${key}`,
-        message: `${containerName(c)} resources.${key}=${showValue(raw)} is not allowed: it must be a map of resource quantities`,
+        field: `${c.field}.resources.${key}.${r}`,
+        exemptField: `resources.${key}.${r}`,
+        values: [showValue(value)],
+        allowed: 'a Kubernetes quantity such as 500m, 2, 128Mi or 1Gi',
+        message: `${containerName(c)} resources.${key}.${r}=${showValue(value)} is not a valid quantity (${q.reason})`,
       });
-    }
-    const isMissing = (r: string): boolean => !blockOk || !hasOwnField(raw, r) || ownField(raw, r) === null;
-    if (required.some(isMissing)) {
-      const missing = required.filter(isMissing);
-      const explicitEmpty = hasOwnField(resources, key) && (raw === null || (blockOk && Object.keys(raw).length === 0));
-      const how = explicitEmpty ? ` (resources.${key} is explicitly ${raw === null ? 'null' : 'empty'})` : '';
-      findings.push({
+    } else if (isNegative(q.quantity)) {
+      out.push({
         control: CONTROL,
         container: c,
-        field: `${c.field}.resources.${key}`,
-        exemptField: `resources.${key}`,
-        values: missing,
-        message: `${containerName(c)} has no ${missing.join(' and ')} ${key === 'limits' ? 'limit' : 'request'}${how}: resources.${key}.${missing.join('/')} is required`,
+        field: `${c.field}.resources.${key}.${r}`,
+        exemptField: `resources.${key}.${r}`,
+        values: [q.quantity.text],
+        allowed: 'a quantity >= 0',
+        message: `${containerName(c)} resources.${key}.${r}=${q.quantity.text} is not allowed: quantities must not be negative`,
       });
-    }
-    if (!blockOk) continue;
-    for (const r of RESOURCES) {
-      if (!hasOwnField(raw, r)) continue;
-      const value = ownField(raw, r);
-      if (value === null) continue; // reported as missing above when required
-      const q = parseQuantity(value);
-      if (!q.ok) {
-        findings.push({
-          control: CONTROL,
-          container: c,
-          field: `${c.field}.resources.${key}.${r}`,
-          exemptField: `resources.${key}.${r}`,
-          values: [showValue(value)],
-          allowed: 'a Kubernetes quantity such as 500m, 2, 128Mi or 1Gi',
-          message: `${containerName(c)} resources.${key}.${r}=${showValue(value)} is not a valid quantity (${q.reason})`,
-        });
-      } else if (isNegative(q.quantity)) {
-        findings.push({
-          control: CONTROL,
-          container: c,
-          field: `${c.field}.resources.${key}.${r}`,
-          exemptField: `resources.${key}.${r}`,
-          values: [q.quantity.text],
-          allowed: 'a quantity >= 0',
-          message: `${containerName(c)} resources.${key}.${r}=${q.quantity.text} is not allowed: quantities must not be negative`,
-        });
-      } else {
-        parsed[key][r] = q.quantity;
-      }
+    } else {
+      into[r] = q.quantity;
     }
   }
+}
 
+/** One container's findings into `out` (no arrays or closures on the happy path). */
+function checkContainer(c: ContainerRef, rule: RequireResourcesRule, out: Finding[]): void {
+  const resources = ownField(c.container, 'resources');
+  const required = requiredOf(rule);
+  const limits: Quantities = {};
+  const requests: Quantities = {};
+  checkBlock(c, resources, 'limits', required.limits, out, limits);
+  checkBlock(c, resources, 'requests', required.requests, out, requests);
   for (const r of RESOURCES) {
-    const limit = parsed.limits[r];
-    const request = parsed.requests[r];
+    const limit = limits[r];
+    const request = requests[r];
     if (limit !== undefined && request !== undefined && compareQuantities(request, limit) > 0) {
-      findings.push({
+      out.push({
         control: CONTROL,
         container: c,
         field: `${c.field}.resources.requests.${r}`,
@@ -126,7 +144,7 @@ function checkContainer(c: ContainerRef, rule: RequireResourcesRule): Finding[] 
       const max = parseQuantity(maxText);
       if (!max.ok) throw new Error(`requireResources: maxLimits.${r} "${maxText}" is not a valid quantity: ${max.reason}`);
       if (compareQuantities(limit, max.quantity) > 0) {
-        findings.push({
+        out.push({
           control: CONTROL,
           container: c,
           field: `${c.field}.resources.limits.${r}`,
@@ -138,10 +156,12 @@ function checkContainer(c: ContainerRef, rule: RequireResourcesRule): Finding[] 
       }
     }
   }
-  return findings;
 }
 
 export const requireResources: RuleFamily<RequireResourcesRule> = {
-  validate: ({ rule, pod }: RuleInput<RequireResourcesRule>): Finding[] =>
-    pod.containers.filter((c) => c.kind !== 'ephemeralContainers').flatMap((c) => checkContainer(c, rule)),
+  validate: ({ rule, pod }: RuleInput<RequireResourcesRule>): Finding[] => {
+    const out: Finding[] = [];
+    for (const c of pod.containers) if (c.kind !== 'ephemeralContainers') checkContainer(c, rule, out);
+    return out;
+  },
 };
