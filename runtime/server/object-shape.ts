@@ -19,6 +19,7 @@ for (const t of [POD_TARGET, ...Object.values(CONTROLLER_TARGETS)]) {
 const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
 const BOOLEAN_FIELDS = ['hostNetwork', 'hostPID', 'hostIPC', 'hostUsers', 'automountServiceAccountToken'] as const;
 const OBJECT_FIELDS = ['securityContext', 'resources'] as const;
+const STRING_MAPS = ['labels', 'annotations'] as const;
 
 /** The pod-template location for a request's kind, when Portcullis evaluates that kind. */
 export function targetForKind(group: string, kind: string): Target | undefined {
@@ -63,38 +64,42 @@ function containerProblem(c: unknown): string | undefined {
   return undefined;
 }
 
+/** `request.object.spec.template.spec.volumes`: where a problem is, for its message. */
+function fieldAt(which: string, pointer: string, suffix = ''): string {
+  return `request.${which}.${pointerToField(pointer)}${suffix}`;
+}
+
 function podProblem(object: Record<string, unknown>, target: Target, which: string): string | undefined {
-  const at = (pointer: string, suffix = ''): string => `request.${which}.${pointerToField(pointer)}${suffix}`;
   const spec = getPointer(object, target.podSpecPath);
-  if (!isRecord(spec)) return `${at(target.podSpecPath)} must be an object (the ${target.kind} pod spec)`;
+  if (!isRecord(spec)) return `${fieldAt(which, target.podSpecPath)} must be an object (the ${target.kind} pod spec)`;
   const meta = getPointer(object, target.podMetadataPath);
-  if (meta !== undefined && !isRecord(meta)) return `${at(target.podMetadataPath)} must be an object`;
+  if (meta !== undefined && !isRecord(meta)) return `${fieldAt(which, target.podMetadataPath)} must be an object`;
   if (isRecord(meta)) {
-    for (const key of ['labels', 'annotations'] as const) {
+    for (const key of STRING_MAPS) {
       const map = meta[key];
       if (map === undefined || map === null) continue;
       if (!isRecord(map) || !allStrings(map)) {
-        return `${at(target.podMetadataPath, `.${key}`)} must map strings to strings`;
+        return `${fieldAt(which, target.podMetadataPath, `.${key}`)} must map strings to strings`;
       }
     }
   }
   for (const field of BOOLEAN_FIELDS) {
     const v = spec[field];
-    if (v !== undefined && v !== null && typeof v !== 'boolean') return `${at(target.podSpecPath, `.${field}`)} must be a boolean`;
+    if (v !== undefined && v !== null && typeof v !== 'boolean') return `${fieldAt(which, target.podSpecPath, `.${field}`)} must be a boolean`;
   }
   const podSc = spec.securityContext;
-  if (podSc !== undefined && podSc !== null && !isRecord(podSc)) return `${at(target.podSpecPath, '.securityContext')} must be an object`;
+  if (podSc !== undefined && podSc !== null && !isRecord(podSc)) return `${fieldAt(which, target.podSpecPath, '.securityContext')} must be an object`;
   const volumes = spec.volumes;
   if (volumes !== undefined && volumes !== null && (!Array.isArray(volumes) || !volumes.every(isRecord))) {
-    return `${at(target.podSpecPath, '.volumes')} must be a list of objects`;
+    return `${fieldAt(which, target.podSpecPath, '.volumes')} must be a list of objects`;
   }
   for (const list of CONTAINER_LISTS) {
     const containers = spec[list];
     if (containers === undefined || containers === null) continue;
-    if (!Array.isArray(containers)) return `${at(target.podSpecPath, `.${list}`)} must be a list`;
+    if (!Array.isArray(containers)) return `${fieldAt(which, target.podSpecPath, `.${list}`)} must be a list`;
     for (let i = 0; i < containers.length; i += 1) {
       const problem = containerProblem(containers[i]);
-      if (problem !== undefined) return `${at(target.podSpecPath, `.${list}[${i}]`)}${problem}`;
+      if (problem !== undefined) return `${fieldAt(which, target.podSpecPath, `.${list}[${i}]`)}${problem}`;
     }
   }
   return undefined;

@@ -107,14 +107,15 @@ function fullyResourced(resources: unknown): boolean {
   return true;
 }
 
-function patchesFor(c: ContainerRef, rule: DefaultResourcesRule): JsonPatchOperation[] {
+/** The patches that add one container's missing defaults, appended to `ops`. */
+function patchesFor(c: ContainerRef, rule: DefaultResourcesRule, ops: JsonPatchOperation[]): void {
   const current = ownField(c.container, 'resources');
-  if (current !== undefined && current !== null && !isRecord(current)) return []; // malformed: left for validation
-  if (fullyResourced(current)) return [];
+  if (current !== undefined && current !== null && !isRecord(current)) return; // malformed: left for validation
+  if (fullyResourced(current)) return;
   const add = defaultsFor(c.container, rule);
   const hasLimits = Object.keys(add.limits).length > 0;
   const hasRequests = Object.keys(add.requests).length > 0;
-  if (!hasLimits && !hasRequests) return [];
+  if (!hasLimits && !hasRequests) return;
   const resources = ownField(c.container, 'resources');
   const base = `${c.pointer}/resources`;
   if (!isRecord(resources)) {
@@ -122,9 +123,9 @@ function patchesFor(c: ContainerRef, rule: DefaultResourcesRule): JsonPatchOpera
     const value: Record<string, unknown> = {};
     if (hasLimits) value.limits = add.limits;
     if (hasRequests) value.requests = add.requests;
-    return [{ op: 'add', path: base, value }];
+    ops.push({ op: 'add', path: base, value });
+    return;
   }
-  const ops: JsonPatchOperation[] = [];
   for (const key of ['limits', 'requests'] as const) {
     const values = add[key];
     if (Object.keys(values).length === 0) continue;
@@ -137,12 +138,13 @@ function patchesFor(c: ContainerRef, rule: DefaultResourcesRule): JsonPatchOpera
       }
     }
   }
-  return ops;
 }
 
 export const defaultResources: RuleFamily<DefaultResourcesRule> = {
   mutate: (input: RuleInput<DefaultResourcesRule>): JsonPatchOperation[] => {
-    if (!mayMutatePodSpec(input)) return [];
-    return input.pod.containers.filter((c) => c.kind !== 'ephemeralContainers').flatMap((c) => patchesFor(c, input.rule));
+    const ops: JsonPatchOperation[] = [];
+    if (!mayMutatePodSpec(input)) return ops;
+    for (const c of input.pod.containers) if (c.kind !== 'ephemeralContainers') patchesFor(c, input.rule, ops);
+    return ops;
   },
 };
