@@ -56,7 +56,8 @@ function errorMessage(err: unknown): string {
  * rules of one request usually all read the same pod spec). Rule families only read a PodView.
  */
 class PodViews {
-  private readonly views = new Map<string, ReturnType<typeof podView>>();
+  /** By target key; made when a second distinct Target object is asked for (most requests never). */
+  private views: Map<string, ReturnType<typeof podView>> | undefined;
   private lastTarget: Target | undefined;
   private lastView: ReturnType<typeof podView>;
 
@@ -65,6 +66,12 @@ class PodViews {
   of(target: Target): ReturnType<typeof podView> {
     // Consecutive rules usually share one Target object (one policy index): skip the key lookup.
     if (target === this.lastTarget) return this.lastView;
+    if (this.lastTarget === undefined) {
+      this.lastTarget = target;
+      this.lastView = podView(this.object, target);
+      return this.lastView;
+    }
+    if (this.views === undefined) this.views = new Map([[targetKey(this.lastTarget), this.lastView]]);
     const key = targetKey(target);
     let view = this.views.get(key);
     if (view === undefined && !this.views.has(key)) {
@@ -188,7 +195,8 @@ function mutators(matched: readonly Policy[], input: AdmissionInput): Planned[] 
 class Mutation {
   readonly decision = emptyDecision();
   private working: unknown;
-  private readonly own = new Set<object>();
+  /** The containers this mutation copied (made at the first patch: most requests have none). */
+  private own: Set<object> | undefined;
   private views: PodViews;
 
   constructor(
@@ -234,10 +242,10 @@ class Mutation {
   private accept(policy: Policy, rule: Rule, ops: JsonPatchOperation[]): void {
     if (ops.length > 0) {
       try {
-        this.working = applyJsonPatchCopyOnWrite(this.working, ops, this.own);
+        this.working = applyJsonPatchCopyOnWrite(this.working, ops, (this.own ??= new Set<object>()));
       } catch (err) {
         this.working = applyJsonPatch(this.input.object, this.decision.patches);
-        this.own.clear();
+        this.own = undefined;
         ruleFailed(this.decision, policy, rule, err);
         return;
       }
