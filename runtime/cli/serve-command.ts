@@ -10,7 +10,7 @@
  * PORTCULLIS_PORT, PORTCULLIS_HOST, PORTCULLIS_BUNDLE_HASH (the hash the Deployment expects; any
  * other bundle is refused), PORTCULLIS_LOG_LEVEL, PORTCULLIS_SHUTDOWN_DELAY_MS, PORTCULLIS_GRACE_MS,
  * PORTCULLIS_DOCKER_CONFIG (registry credentials for signature checks: a mounted docker config),
- * PORTCULLIS_BODY_BUDGET_MIB (the bytes of large request bodies held at once, see
+ * PORTCULLIS_BODY_BUDGET_MIB (MiB of request bodies above 1 MiB held at once, see
  * runtime/server/body-budget.ts: the synthesized Deployment sets it from its memory limit).
  *
  * `--dev` without certificates generates a CA and a localhost serving certificate into
