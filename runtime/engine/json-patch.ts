@@ -3,6 +3,7 @@
  * test), with RFC 6901 pointers. Pure: returns a new document and never touches the input.
  * Used between mutators (each sees the previous ones' result) and by the offline evaluator.
  */
+import { decodePointer } from './pod-view';
 import type { JsonPatchOperation } from './types';
 
 export class JsonPatchError extends Error {
@@ -18,8 +19,7 @@ export class JsonPatchError extends Error {
 function parsePointer(pointer: string): string[] {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) throw new Error(`JSON Pointer must start with "/": ${pointer}`);
-  const tokens = pointer.slice(1).split('/');
-  return pointer.includes('~') ? tokens.map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~')) : tokens;
+  return decodePointer(pointer);
 }
 
 type Container = Record<string, unknown> | unknown[];

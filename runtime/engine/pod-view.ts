@@ -20,13 +20,16 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 const POINTER_MEMO_MAX = 256;
 const pointerTokens = new Map<string, readonly string[]>();
 
+/** The decoded tokens of a non-empty JSON Pointer (RFC 6901: `~1` → `/`, `~0` → `~`), unchecked. */
+export function decodePointer(pointer: string): string[] {
+  const tokens = pointer.slice(1).split('/');
+  return pointer.includes('~') ? tokens.map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~')) : tokens;
+}
+
 function tokensOf(pointer: string): readonly string[] {
   let tokens = pointerTokens.get(pointer);
   if (tokens === undefined) {
-    tokens = pointer
-      .slice(1)
-      .split('/')
-      .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'));
+    tokens = decodePointer(pointer);
     if (pointerTokens.size >= POINTER_MEMO_MAX) pointerTokens.clear();
     pointerTokens.set(pointer, tokens);
   }
@@ -64,11 +67,8 @@ const fieldMemo = new Map<string, string>();
 export function pointerToField(pointer: string): string {
   let field = fieldMemo.get(pointer);
   if (field === undefined) {
-    field = pointer
-      .slice(1)
-      .split('/')
+    field = decodePointer(pointer)
       .filter((t) => t !== '')
-      .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))
       .join('.');
     if (fieldMemo.size >= POINTER_MEMO_MAX) fieldMemo.clear();
     fieldMemo.set(pointer, field);
