@@ -109,14 +109,13 @@ function fullyResourced(resources: unknown): boolean {
 
 /** The patches that add one container's missing defaults, appended to `ops`. */
 function patchesFor(c: ContainerRef, rule: DefaultResourcesRule, ops: JsonPatchOperation[]): void {
-  const current = ownField(c.container, 'resources');
-  if (current !== undefined && current !== null && !isRecord(current)) return; // malformed: left for validation
-  if (fullyResourced(current)) return;
+  const resources = ownField(c.container, 'resources');
+  if (resources !== undefined && resources !== null && !isRecord(resources)) return; // malformed: left for validation
+  if (fullyResourced(resources)) return;
   const add = defaultsFor(c.container, rule);
   const hasLimits = Object.keys(add.limits).length > 0;
   const hasRequests = Object.keys(add.requests).length > 0;
   if (!hasLimits && !hasRequests) return;
-  const resources = ownField(c.container, 'resources');
   const base = `${c.pointer}/resources`;
   if (!isRecord(resources)) {
     // absent or null: add the whole object (an `add` replaces a null member)
