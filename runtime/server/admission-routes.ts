@@ -25,7 +25,6 @@ import type { BodyBudget } from './body-budget';
 import { jsonBodyParser } from './json-body';
 import type { AdmissionLogRecord } from './logging';
 import { objectShapeProblem, targetForKind } from './object-shape';
-import { typeboxValidatorCompiler } from './typebox-validator';
 
 export interface AdmissionRoutesOptions {
   store: BundleStore;
@@ -90,8 +89,6 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
   // Fastify's secure JSON parser, with a fast path for bodies that cannot hold a poisoning key.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app));
-  // The body schema is TypeBox: checked by TypeBox's compiled checker (typebox-validator.ts).
-  app.setValidatorCompiler(typeboxValidatorCompiler);
 
   // Large bodies wait for room in the body budget before they are read (an ordinary review is far
   // below the threshold and only pays for reading its Content-Length).

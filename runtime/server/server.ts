@@ -19,6 +19,7 @@ import { createRuntimeLogger, type LoggerOptions, type RuntimeLogger } from './l
 import { ServerMetrics } from './metrics';
 import { metricsRoute } from './metrics-route';
 import { readTlsMaterial, type TlsMaterial } from './tls-material';
+import { typeboxValidatorCompiler } from './typebox-validator';
 
 /**
  * The API server sends at most its own request limit per object (3 MiB) and an UPDATE carries two
@@ -130,8 +131,10 @@ export class PortcullisServer {
         // informational): it is not parsed into an object on every review.
         querystringParser: () => ({}),
       },
-      ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
     });
+    // Route schemas are TypeBox: checked by TypeBox's compiled checker, which never coerces,
+    // removes or defaults anything (typebox-validator.ts).
+    this.app.setValidatorCompiler(typeboxValidatorCompiler);
     this.app.register(healthRoutes, { store: this.store, isDraining: () => this.draining });
     this.app.register(metricsRoute, { metrics: this.metrics });
     this.app.register(admissionRoutes, {
