@@ -17,18 +17,18 @@ export const LATENCY_BUCKETS_SECONDS = [
   0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
-/**
- * Increments counted in plain numbers on the hot path and added to a prom-client counter when it is
- * collected (every scrape and every `get()`), so a request never hashes and validates label sets
- * (prom-client does both on every `inc`, bound children included). Slots are found through nested
- * maps keyed by the label values, in label order.
- */
 /** Increments pending for one label set of a DeferredCounter. */
 interface CounterSlot<L extends string> {
   labels: Partial<Record<L, string>>;
   pending: number;
 }
 
+/**
+ * Increments counted in plain numbers on the hot path and added to a prom-client counter when it is
+ * collected (every scrape and every `get()`), so a request never hashes and validates label sets
+ * (prom-client does both on every `inc`, bound children included). Slots are found through nested
+ * maps keyed by the label values, in label order.
+ */
 class DeferredCounter<L extends string> {
   private readonly root = new Map<string, unknown>();
   private readonly slots: CounterSlot<L>[] = [];
