@@ -23,6 +23,7 @@
  * BENCH_SERVER_FLAGS. BENCH_DEPLOYMENT_FLAGS=0 measures with Node's defaults instead.
  *
  *   npm run bench -- server            (BENCH_ROUNDS=3 alternating rounds, best of each counts)
+ *   BENCH_CPU_PROF=<dir> / BENCH_HEAP_PROF=<dir>: CPU profiles / allocation profiles of the servers
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -36,6 +37,7 @@ import type * as BundleModule from '../runtime/bundle';
 import type { Bundle } from '../runtime/bundle';
 import type * as ServerModule from '../runtime/server/server';
 import type * as TlsHelpers from '../test/helpers/tls';
+import type * as InspectorModule from 'node:inspector';
 import type * as PinoModule from 'pino';
 import type * as YamlModule from 'yaml';
 // Everything else is required lazily, per role: the measured server processes load only what they
@@ -219,8 +221,9 @@ function send(msg: ServerMsg | LoadMsg): Promise<void> {
 }
 
 function reportStatsOnRequest(): void {
-  // A clean exit on SIGINT lets --cpu-prof write its profile.
-  process.once('SIGINT', () => process.exit(0));
+  const heapProfile = sampleAllocations();
+  // A clean exit on SIGINT lets --cpu-prof (and BENCH_HEAP_PROF) write its profile.
+  process.once('SIGINT', () => void heapProfile().then(() => process.exit(0)));
   const cpu0 = process.cpuUsage();
   process.on('message', (m: { type: string }) => {
     if (m.type === 'stats') {
@@ -229,6 +232,28 @@ function reportStatsOnRequest(): void {
       void send({ type: 'stats', rss: m.rss, heapTotal: m.heapTotal, cpuUs: c.user + c.system });
     }
   });
+}
+
+/**
+ * BENCH_HEAP_PROF=<dir>: a sampling profile of everything the measured server allocates, objects
+ * already collected by scavenges included (what `--heap-prof` leaves out), written at SIGINT as a
+ * .heapprofile (Chrome DevTools' Memory tab). Returns the function that writes it.
+ */
+function sampleAllocations(): () => Promise<void> {
+  const dir = process.env.BENCH_HEAP_PROF;
+  if (dir === undefined) return () => Promise.resolve();
+  const { Session } = lazy('node:inspector') as typeof InspectorModule;
+  const session = new Session();
+  session.connect();
+  session.post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+  return () =>
+    new Promise((done) => {
+      session.post('HeapProfiler.stopSampling', (err, result) => {
+        if (err === null) writeFileSync(join(dir, `${process.argv[2]}-${process.pid}.heapprofile`), JSON.stringify(result.profile));
+        else process.stderr.write(`heap profile: ${err.message}\n`);
+        done();
+      });
+    });
 }
 
 /** Inside the repo (gitignored build/) so the compiled modules resolve node_modules. */
@@ -495,7 +520,7 @@ async function measure(name: string, role: string, dir: string): Promise<Measure
   await new Promise((r) => setTimeout(r, 100));
   clearInterval(sampler);
   const serverExit = new Promise((r) => server.once('exit', r));
-  server.kill(process.env.BENCH_CPU_PROF === undefined ? 'SIGKILL' : 'SIGINT');
+  server.kill(process.env.BENCH_CPU_PROF === undefined && process.env.BENCH_HEAP_PROF === undefined ? 'SIGKILL' : 'SIGINT');
   await serverExit;
   const maxSorted = [...max.latenciesMs].sort((a, b) => a - b);
   const rateSorted = [...rate.latenciesMs].sort((a, b) => a - b);

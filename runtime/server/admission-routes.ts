@@ -25,6 +25,7 @@ import type { BodyBudget } from './body-budget';
 import { jsonBodyParser } from './json-body';
 import type { AdmissionLogRecord } from './logging';
 import { objectShapeProblem, targetForKind } from './object-shape';
+import { TurnBatch } from './turn-batch';
 
 export interface AdmissionRoutesOptions {
   store: BundleStore;
@@ -33,6 +34,8 @@ export interface AdmissionRoutesOptions {
   now?: () => Date;
   /** Writes the one structured line per answered review (see logging.ts). */
   logAdmission: (record: AdmissionLogRecord) => void;
+  /** Writes the queued admission lines (after each batch of evaluated reviews). */
+  flushLog?: () => void;
   /** Bounds the large bodies held at once (see body-budget.ts). */
   bodyBudget: BodyBudget;
 }
@@ -80,7 +83,7 @@ function requestPath(url: string): string {
 }
 
 export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app: FastifyInstance, opts) => {
-  const { store, metrics, images, logAdmission, bodyBudget } = opts;
+  const { store, metrics, images, logAdmission, flushLog, bodyBudget } = opts;
   const now = opts.now ?? (() => new Date());
 
   // The API server always sends application/json; every other type (text/plain included, which
@@ -146,8 +149,12 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
     return reviewResponse(encoded.response);
   };
 
-  // Not async: a review whose rules all answer synchronously (everything but image verification)
-  // is answered without a promise turn; Fastify sends a returned value or awaits a returned promise.
+  // Reviews to evaluate wait for the rest of their event-loop turn and are evaluated together
+  // (turn-batch.ts); everything answered without the engine is answered at once.
+  const batch = new TurnBatch((size) => {
+    metrics.batch(size);
+    flushLog?.();
+  });
   const handler = (
     request: FastifyRequest<{ Body: AdmissionReviewRequest }>,
     reply: FastifyReply,
@@ -183,8 +190,16 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
       request.log.warn({ uid: review.uid, webhook: webhook.path, kind: review.kind.kind, reason: problem }, 'malformed admission request refused');
       return clientError(reply, 400, `malformed AdmissionReview: ${problem}`);
     }
-    const decision = evaluateSafely(binding, review, snapshot.images ?? images, now);
-    return decision instanceof Promise ? decision.then((d) => answer(review, webhook, target, started, d)) : answer(review, webhook, target, started, decision);
+    return batch.run(() => {
+      const decision = evaluateSafely(binding, review, snapshot.images ?? images, now);
+      if (!(decision instanceof Promise)) return answer(review, webhook, target, started, decision);
+      // Answered after the batch (image verification): its log line is written with its answer.
+      return decision.then((d) => {
+        const response = answer(review, webhook, target, started, d);
+        flushLog?.();
+        return response;
+      });
+    });
   };
 
   app.post('/*', {

@@ -17,6 +17,9 @@ export const LATENCY_BUCKETS_SECONDS = [
   0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
+/** Batch sizes: 1 when idle; under load, up to the connections the API server keeps open. */
+export const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128];
+
 /** Increments pending for one label set of a DeferredCounter. */
 interface CounterSlot<L extends string> {
   labels: Partial<Record<L, string>>;
@@ -160,6 +163,7 @@ export class ServerMetrics implements SignatureCacheMetrics {
   private readonly bundleReloads: Counter<'result'>;
   private readonly tlsReloads: Counter<'result'>;
   private readonly bodyBudgetWaits: Counter;
+  private readonly batchSizes: Histogram;
   private readonly cacheHits: Counter;
   private readonly cacheMisses: Counter;
   /** Hot-path counts, added to the two counters above when they are collected. */
@@ -227,6 +231,12 @@ export class ServerMetrics implements SignatureCacheMetrics {
       help: 'Large requests whose body waited for room in the in-flight body budget',
       registers,
     });
+    this.batchSizes = new Histogram({
+      name: 'portcullis_admission_batch_size',
+      help: 'AdmissionReviews evaluated together in one event-loop turn (runtime/server/turn-batch.ts)',
+      buckets: BATCH_SIZE_BUCKETS,
+      registers,
+    });
     this.cacheHits = new Counter({
       name: 'portcullis_signature_cache_hits_total',
       help: 'Image signature verdicts served from cache',
@@ -277,6 +287,11 @@ export class ServerMetrics implements SignatureCacheMetrics {
 
   bodyBudgetWait(): void {
     this.bodyBudgetWaits.inc();
+  }
+
+  /** One batch of reviews evaluated together (once per busy event-loop turn, not per review). */
+  batch(size: number): void {
+    this.batchSizes.observe(size);
   }
 
   cacheHit(): void {

@@ -220,6 +220,40 @@ describe('malformed requests get a clear 400, never a crash and never an allow',
   });
 });
 
+describe('concurrent reviews (evaluated together per event-loop turn)', () => {
+  it('answers 24 concurrent reviews on 24 connections, each with its own uid, verdict, patch and log line', async () => {
+    const metricValue = (text: string, name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    const before = (await h.get('/metrics')).text;
+    const cases = Array.from({ length: 24 }, (_, i) => {
+      const compliant = i % 3 !== 0;
+      const path = i % 2 === 0 ? PATHS.validate : PATHS.mutate;
+      const body = review({ object: pod(`p${i}`, [{ ...(compliant ? COMPLIANT_CONTAINER : bare), name: `app${i}` }]) });
+      return { compliant, path, body };
+    });
+    const answers = await Promise.all(cases.map((c) => h.post(c.path, c.body)));
+    for (const [i, r] of answers.entries()) {
+      const { compliant, path, body } = cases[i];
+      expect(r.status).toBe(200);
+      expect(r.json.response.uid).toBe(body.request.uid);
+      if (path === PATHS.validate) {
+        expect(r.json.response.allowed).toBe(compliant);
+        if (!compliant) expect(r.json.response.status.message).toContain(`container "app${i}" has no cpu and memory limit`);
+      } else {
+        expect(r.json.response.allowed).toBe(true);
+        // Only the bare container lacks the defaults the mutating webhook adds.
+        expect(r.json.response.patch !== undefined).toBe(!compliant);
+      }
+      const lines = h.logs().filter((l) => l.uid === body.request.uid);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ name: `p${i}`, decision: r.json.response.allowed === true ? 'allowed' : 'denied' });
+    }
+    const after = (await h.get('/metrics')).text;
+    // Every evaluated review was counted in exactly one batch.
+    expect(metricValue(after, 'portcullis_admission_batch_size_sum') - metricValue(before, 'portcullis_admission_batch_size_sum')).toBe(24);
+    expect(metricValue(after, 'portcullis_admission_batch_size_count') - metricValue(before, 'portcullis_admission_batch_size_count')).toBeGreaterThan(0);
+  });
+});
+
 describe('metrics and logs', () => {
   it('exposes requests, latency buckets, policy results, bundle info and the signature cache', async () => {
     h.server.metrics.cacheHit();
