@@ -11,22 +11,41 @@
  * time and two thirds kernel time (see runtime/server/README.md).
  *
  * A review waits at most for the other reviews of its turn; alone, it waits for nothing but the
- * hop to the check phase. Jobs run in arrival order; a job queued while a batch runs goes to the
- * next turn. A job that throws rejects its own promise only. After each batch the admission routes
+ * hop to the check phase; in a burst, at most for the rest of a batch of DEFAULT_MAX_BATCH. Jobs
+ * run in arrival order; a job queued while a batch runs goes to the next turn. A job that throws rejects its own promise only. After each batch the admission routes
  * count its size (`portcullis_admission_batch_size`) and write its log lines (one write, before its
  * answers leave).
  */
+/**
+ * Jobs per batch: the API server keeps a few dozen connections to a webhook, so this is seldom
+ * reached; a larger burst (a mass rollout) is answered in batches of this size, one per turn.
+ */
+export const DEFAULT_MAX_BATCH = 64;
+
 export class TurnBatch {
   private queue: (() => void)[] = [];
   private readonly runQueued = (): void => {
-    const jobs = this.queue;
-    this.queue = [];
+    let jobs = this.queue;
+    if (jobs.length <= this.maxBatch) {
+      this.queue = [];
+    } else {
+      // The rest go in the next turn's check phase, after its I/O.
+      this.queue = jobs.slice(this.maxBatch);
+      jobs = jobs.slice(0, this.maxBatch);
+      setImmediate(this.runQueued);
+    }
     for (const job of jobs) job();
     this.afterBatch?.(jobs.length);
   };
 
-  /** `afterBatch` runs after each batch's jobs (with their number), before their answers are sent. */
-  constructor(private readonly afterBatch?: (size: number) => void) {}
+  /**
+   * `afterBatch` runs after each batch's jobs (with their number), before their answers are sent.
+   * `maxBatch` bounds what one batch adds to the wait of its first review.
+   */
+  constructor(
+    private readonly afterBatch?: (size: number) => void,
+    private readonly maxBatch = DEFAULT_MAX_BATCH,
+  ) {}
 
   /** `work`'s value (or its promise's), computed in this turn's batch. */
   run<T>(work: () => T | Promise<T>): Promise<T> {

@@ -58,6 +58,28 @@ describe('TurnBatch', () => {
     expect(sizes).toEqual([2, 1]);
   });
 
+  it('runs a burst larger than the batch bound in bounded batches, in order, one per turn', async () => {
+    const sizes: number[] = [];
+    const batch = new TurnBatch((size) => sizes.push(size), 4);
+    const order: number[] = [];
+    const answers = Array.from({ length: 10 }, (_, i) =>
+      batch.run(() => {
+        order.push(i);
+        return i;
+      }),
+    );
+    // Joins the queue behind the burst: it runs in the last batch.
+    await nextCheckPhase();
+    expect(sizes).toEqual([4]);
+    const late = batch.run(() => {
+      order.push(10);
+      return 10;
+    });
+    expect(await Promise.all([...answers, late])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(sizes).toEqual([4, 4, 3]);
+  });
+
   it('passes a promise through and rejects only the caller whose job threw', async () => {
     const batch = new TurnBatch();
     const later = batch.run(() => new Promise<number>((resolve) => setTimeout(() => resolve(7), 5)));
