@@ -11,8 +11,9 @@
  *
  * The admission lines of one event-loop turn go to the destination in one write, at the end of
  * the turn (setImmediate): under load that is one write (one syscall on stdout) for all the reviews
- * answered in the turn rather than one per review. `flush()` writes them at once (shutdown); a
- * crash can lose at most the lines of the turn it happens in.
+ * answered in the turn rather than one per review. `flush()` writes them at once: the admission
+ * routes call it after each batch of evaluated reviews (turn-batch.ts), and shutdown does. A crash
+ * can lose at most the lines of the turn it happens in.
  */
 import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';

@@ -12,10 +12,11 @@
  *
  * A review waits at most for the other reviews of its turn; alone, it waits for nothing but the
  * hop to the check phase; in a burst, at most for the rest of a batch of DEFAULT_MAX_BATCH. Jobs
- * run in arrival order; a job queued while a batch runs goes to the next turn. A job that throws rejects its own promise only. After each batch the admission routes
- * count its size (`portcullis_admission_batch_size`) and write its log lines (one write, before its
- * answers leave).
+ * run in arrival order; a job queued while a batch runs goes to the next turn. A job that throws
+ * rejects its own promise only. After each batch the admission routes count its size
+ * (`portcullis_admission_batch_size`) and write its log lines (one write, before its answers leave).
  */
+
 /**
  * Jobs per batch: the API server keeps a few dozen connections to a webhook, so this is seldom
  * reached; a larger burst (a mass rollout) is answered in batches of this size, one per turn.
