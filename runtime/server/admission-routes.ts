@@ -34,8 +34,6 @@ export interface AdmissionRoutesOptions {
   now?: () => Date;
   /** Writes the one structured line per answered review (see logging.ts). */
   logAdmission: (record: AdmissionLogRecord) => void;
-  /** Writes the queued admission lines (after each batch of evaluated reviews). */
-  flushLog?: () => void;
   /** Bounds the large bodies held at once (see body-budget.ts). */
   bodyBudget: BodyBudget;
 }
@@ -83,7 +81,7 @@ function requestPath(url: string): string {
 }
 
 export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app: FastifyInstance, opts) => {
-  const { store, metrics, images, logAdmission, flushLog, bodyBudget } = opts;
+  const { store, metrics, images, logAdmission, bodyBudget } = opts;
   const now = opts.now ?? (() => new Date());
 
   // The API server always sends application/json; every other type (text/plain included, which
@@ -151,10 +149,7 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
 
   // Reviews to evaluate wait for the rest of their event-loop turn and are evaluated together
   // (turn-batch.ts); everything answered without the engine is answered at once.
-  const batch = new TurnBatch((size) => {
-    metrics.batch(size);
-    flushLog?.();
-  });
+  const batch = new TurnBatch((size) => metrics.batch(size));
   const handler = (
     request: FastifyRequest<{ Body: AdmissionReviewRequest }>,
     reply: FastifyReply,
@@ -192,13 +187,7 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
     }
     return batch.run(() => {
       const decision = evaluateSafely(binding, review, snapshot.images ?? images, now);
-      if (!(decision instanceof Promise)) return answer(review, webhook, target, started, decision);
-      // Answered after the batch (image verification): its log line is written with its answer.
-      return decision.then((d) => {
-        const response = answer(review, webhook, target, started, d);
-        flushLog?.();
-        return response;
-      });
+      return decision instanceof Promise ? decision.then((d) => answer(review, webhook, target, started, d)) : answer(review, webhook, target, started, decision);
     });
   };
 

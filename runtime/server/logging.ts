@@ -11,9 +11,9 @@
  *
  * The admission lines of one event-loop turn go to the destination in one write, at the end of
  * the turn (setImmediate): under load that is one write (one syscall on stdout) for all the reviews
- * answered in the turn rather than one per review. `flush()` writes them at once: the admission
- * routes call it after each batch of evaluated reviews (turn-batch.ts), and shutdown does. A crash
- * can lose at most the lines of the turn it happens in.
+ * answered in the turn rather than one per review. Lines queued in a check phase (a batch of
+ * evaluated reviews, turn-batch.ts) are written at the start of the next one. `flush()` writes them
+ * at once (shutdown); a crash can lose at most the lines of the last turn or two.
  */
 import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';

@@ -141,7 +141,6 @@ export class PortcullisServer {
       store: this.store,
       metrics: this.metrics,
       logAdmission: log.admission,
-      flushLog: log.flush,
       bodyBudget: this.bodyBudget,
       ...(options.images === undefined ? {} : { images: options.images }),
       ...(options.now === undefined ? {} : { now: options.now }),

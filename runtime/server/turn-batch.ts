@@ -14,7 +14,7 @@
  * hop to the check phase; in a burst, at most for the rest of a batch of DEFAULT_MAX_BATCH. Jobs
  * run in arrival order; a job queued while a batch runs goes to the next turn. A job that throws
  * rejects its own promise only. After each batch the admission routes count its size
- * (`portcullis_admission_batch_size`) and write its log lines (one write, before its answers leave).
+ * (`portcullis_admission_batch_size`).
  */
 
 /**

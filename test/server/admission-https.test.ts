@@ -89,7 +89,7 @@ describe('admission over HTTPS', () => {
     const denied = await h.post(PATHS.validate, body);
     expect(denied.json.response.allowed).toBe(false);
     expect(denied.json.response.status.message).toContain('container "app" has no cpu and memory limit');
-    expect(h.logs().find((l) => l.uid === body.request.uid)).toMatchObject({ kind: 'Deployment', decision: 'denied', name: 'api' });
+    expect((await h.admissionLogs(body.request.uid))[0]).toMatchObject({ kind: 'Deployment', decision: 'denied', name: 'api' });
   });
 
   it('evaluates a pods/ephemeralcontainers UPDATE (kubectl debug) with object and oldObject', async () => {
@@ -99,12 +99,12 @@ describe('admission over HTTPS', () => {
     const body = review({ operation: 'UPDATE', object, oldObject: old, subResource: 'ephemeralcontainers' });
     const r = await h.post(PATHS.validate, body);
     expect(r.json.response).toEqual({ uid: body.request.uid, allowed: true });
-    const log = h.logs().find((l) => l.uid === body.request.uid)!;
+    const log = (await h.admissionLogs(body.request.uid))[0];
     expect(log).toMatchObject({ operation: 'UPDATE', subResource: 'ephemeralcontainers', kind: 'Pod', decision: 'allowed' });
     // The path that serves only `pods` does not select the subresource: allowed untouched, unevaluated.
     const skipped = await h.post(PATHS.imagesFail, body);
     expect(skipped.json.response).toEqual({ uid: body.request.uid, allowed: true });
-    expect(h.logs().filter((l) => l.uid === body.request.uid).map((l) => l.decision)).toEqual(['allowed', 'skipped']);
+    expect((await h.admissionLogs(body.request.uid, 2)).map((l) => l.decision)).toEqual(['allowed', 'skipped']);
   });
 
   it('honours dryRun: the same verdict, and no policy-result side effects', async () => {
@@ -115,7 +115,7 @@ describe('admission over HTTPS', () => {
     const after = await h.get('/metrics');
     const results = (t: string): string[] => t.split('\n').filter((l) => l.startsWith('portcullis_policy_results_total'));
     expect(results(after.text)).toEqual(results(before.text));
-    expect(h.logs().find((l) => l.uid === body.request.uid)).toMatchObject({ dryRun: true, decision: 'denied' });
+    expect((await h.admissionLogs(body.request.uid))[0]).toMatchObject({ dryRun: true, decision: 'denied' });
   });
 
   it('allows DELETE and CONNECT unevaluated', async () => {
@@ -160,7 +160,7 @@ describe('admission over HTTPS', () => {
     expect(res.status.code).toBe(500);
     expect(res.status.message).toContain('[signed-images-fail/signed] evaluation error (not a policy verdict)');
     expect(res.status.message).toContain('failurePolicy Fail');
-    expect(h.logs().find((l) => l.uid === body.request.uid)).toMatchObject({ decision: 'error_denied' });
+    expect((await h.admissionLogs(body.request.uid))[0]).toMatchObject({ decision: 'error_denied' });
   });
 
   it('failurePolicy Ignore: an evaluation error admits with a warning', async () => {
@@ -243,7 +243,7 @@ describe('concurrent reviews (evaluated together per event-loop turn)', () => {
         // Only the bare container lacks the defaults the mutating webhook adds.
         expect(r.json.response.patch !== undefined).toBe(!compliant);
       }
-      const lines = h.logs().filter((l) => l.uid === body.request.uid);
+      const lines = await h.admissionLogs(body.request.uid);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatchObject({ name: `p${i}`, decision: r.json.response.allowed === true ? 'allowed' : 'denied' });
     }
@@ -281,7 +281,7 @@ describe('metrics and logs', () => {
   it('logs one structured line per admission, without object bodies or credentials', async () => {
     const body = review({ object: pod('secret-web', [{ ...bare, image: 'registry.example.com/team/very-private-image:9' }]) });
     await h.post(PATHS.validate, body);
-    const line = h.logs().find((l) => l.uid === body.request.uid)!;
+    const line = (await h.admissionLogs(body.request.uid))[0];
     expect(line).toMatchObject({
       level: 30,
       msg: 'admission',

@@ -20,6 +20,11 @@ export interface Harness {
   bundleVolume: ProjectedVolume;
   tlsVolume: ProjectedVolume;
   logs(): Record<string, unknown>[];
+  /**
+   * The admission lines of one review, once at least `count` are written (they are written at the
+   * end of the event-loop turn that answered the review, which can be after its response arrives).
+   */
+  admissionLogs(uid: string, count?: number): Promise<Record<string, unknown>[]>;
   rawLogs(): string;
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<HttpsResponse & { json: Json }>;
   get(path: string): Promise<HttpsResponse>;
@@ -44,7 +49,7 @@ export async function startHarness(bundle: Bundle | string, options: Partial<Ser
     ...options,
   });
   const { port } = await server.listen(0, '127.0.0.1');
-  return {
+  const harness: Harness = {
     server,
     port,
     ca,
@@ -57,6 +62,11 @@ export async function startHarness(bundle: Bundle | string, options: Partial<Ser
         .split('\n')
         .filter((l) => l.trim() !== '')
         .map((l) => JSON.parse(l) as Record<string, unknown>),
+    admissionLogs: async (uid, count = 1) => {
+      const lines = (): Record<string, unknown>[] => harness.logs().filter((l) => l.msg === 'admission' && l.uid === uid);
+      await waitFor(`${count} admission line(s) of ${uid}`, () => lines().length >= count);
+      return lines();
+    },
     post: async (path, body, headers) => {
       const r = await callHttps({ port, path, ca: ca.cert, body: typeof body === 'string' ? body : JSON.stringify(body), ...(headers === undefined ? {} : { headers }) });
       let json: unknown;
@@ -73,6 +83,7 @@ export async function startHarness(bundle: Bundle | string, options: Partial<Ser
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return harness;
 }
 
 /** Poll until `check` returns true (reloads are asynchronous); fails with `what` after a while. */
