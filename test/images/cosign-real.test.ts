@@ -1,6 +1,7 @@
 /**
  * Every format the verifier claims, on the exact bytes the real `cosign` CLI wrote
- * (../shared/testdata/cosign-real, see its README and PROVENANCE files): key-based legacy (plain,
+ * (test/conformance/cosign-real, copied unchanged with its README, SHA256SUMS and per-vector
+ * PROVENANCE files giving source repository, commit and licence): key-based legacy (plain,
  * KMS, with a Rekor SET), keyless legacy (e-mail, GitHub Actions, Google service account, with
  * public-good Fulcio/Rekor/CT), and a Sigstore bundle v0.3 (DSSE). Each is checked twice: served
  * from the real registry through the full discovery path, and directly on the parsed candidates.
@@ -25,7 +26,7 @@ import { registryAvailable, registrySkipNotice, startRegistry, type RunningRegis
 import { pushBlob, pushBundleReferrer, pushLegacySignatures, pushManifest, sha256 } from '../helpers/cosign';
 import { verifyRule } from './fixtures';
 
-const VECTORS = resolve(__dirname, '../../../shared/testdata/cosign-real');
+const VECTORS = resolve(__dirname, '../conformance/cosign-real');
 const read = (p: string): Buffer => readFileSync(resolve(VECTORS, p));
 const text = (p: string): string => read(p).toString('utf8');
 const ATTESTATION_PREDICATE = 'https://cosign.sigstore.dev/attestation/v1';
