@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'build/**', 'dist/**', 'coverage/**', '*.mjs'] },
+  { ignores: ['node_modules/**', 'build/**', 'lib/**', '.portcullis/**', 'dist/**', 'coverage/**', '*.mjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

@@ -15,7 +15,7 @@
  *   SOAK_SECONDS=10 SOAK_RATE=300 npm run soak     # a short run
  *   SOAK_CONNECTIONS=32                            # keep-alive connections (default 16)
  *   SOAK_WARMUP_SECONDS=5                          # ramp before the measured run (errors count)
- *   SOAK_RUNTIME=build                             # run build/runtime/cli/main.js (after `npm run
+ *   SOAK_RUNTIME=build                             # run lib/runtime/cli/main.js (after `npm run
  *                                                  # build`: what the container image runs) instead
  *                                                  # of the TypeScript sources through tsx
  *
@@ -47,7 +47,7 @@ const DRAIN_DELAY_MS = 2000;
 const WARMUP_SECONDS = Number(process.env.SOAK_WARMUP_SECONDS ?? 5);
 const ROOT = resolve(__dirname, '..');
 const RUNTIME = process.env.SOAK_RUNTIME === 'build' ? 'build' : 'tsx';
-const ENTRY = RUNTIME === 'build' ? [join(ROOT, 'build/runtime/cli/main.js')] : ['--import', 'tsx', join(ROOT, 'runtime/cli/main.ts')];
+const ENTRY = RUNTIME === 'build' ? [join(ROOT, 'lib/runtime/cli/main.js')] : ['--import', 'tsx', join(ROOT, 'runtime/cli/main.ts')];
 
 // ---- workload mix ------------------------------------------------------------------------
 

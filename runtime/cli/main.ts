@@ -33,8 +33,9 @@ async function main(argv: string[]): Promise<number> {
   return (await load()).run(rest);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
+/** Run the CLI with these arguments and set the process's exit code (bin/portcullis calls this). */
+export function runCli(argv: string[]): Promise<void> {
+  return main(argv).then(
     (code) => {
       process.exitCode = code;
     },
@@ -44,5 +45,7 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) void runCli(process.argv.slice(2));
 
 export { main };

@@ -57,19 +57,19 @@ const final = stages[stages.length - 1];
 const last = (op: string) => [...final.instructions].reverse().find((i) => i.op === op);
 
 describe('Dockerfile', () => {
-  it('is multi-stage on a minimal Node 20 base', () => {
+  it('is multi-stage on a minimal Node 24 LTS base (Node 20 left upstream support on 2026-04-30)', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const s of stages) expect(s.from).toMatch(/^(node:20-bookworm-slim|gcr\.io\/distroless\/nodejs20-debian12(:\S+)?)$/);
+    for (const s of stages) expect(s.from).toMatch(/^(node:24-bookworm-slim|gcr\.io\/distroless\/nodejs24-debian12(:\S+)?)$/);
   });
 
-  it('compiles TypeScript into build/ (never dist/) and ships only that', () => {
+  it('compiles TypeScript into lib/ (never dist/) and ships only lib/runtime', () => {
     const build = stages.find((s) => s.instructions.some((i) => i.op === 'RUN' && /npm run build/.test(i.args)));
     expect(build?.name).toBeDefined();
     const pkg = JSON.parse(read('package.json'));
-    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json');
-    expect(JSON.parse(read('tsconfig.build.json')).compilerOptions.outDir).toBe('build');
+    expect(pkg.scripts.build).toBe('rm -rf lib && tsc -p tsconfig.build.json');
+    expect(JSON.parse(read('tsconfig.build.json')).compilerOptions.outDir).toBe('lib');
     const copies = final.instructions.filter((i) => i.op === 'COPY').map((i) => i.args);
-    expect(copies).toContain(`--from=${build?.name} /src/build/runtime ./runtime`);
+    expect(copies).toContain(`--from=${build?.name} /src/lib/runtime ./runtime`);
     expect(copies.join('\n')).not.toMatch(/dist|\.ts\b/);
   });
 
@@ -106,7 +106,7 @@ describe('Dockerfile', () => {
       .split('\n')
       .filter((l) => l !== '' && !l.startsWith('#'));
     expect(lines[0]).toBe('*');
-    expect(lines.slice(1).sort()).toEqual(['!package-lock.json', '!package.json', '!runtime/**', '!tsconfig.build.json', '!tsconfig.json']);
+    expect(lines.slice(1).sort()).toEqual(['!constructs/**', '!package-lock.json', '!package.json', '!runtime/**', '!tsconfig.build.json', '!tsconfig.json']);
   });
 });
 
@@ -162,7 +162,8 @@ describe('the code in the image', () => {
 
   it('keeps every runtime file outside dist/ (cdk8s synth deletes dist/)', () => {
     const tsconfig = JSON.parse(read('tsconfig.build.json'));
-    expect(tsconfig.include).toEqual(['runtime']);
+    expect(tsconfig.include).toEqual(['constructs', 'runtime']);
+    expect(tsconfig.compilerOptions.outDir).not.toBe('dist');
     expect(readdirSync(path.join(root, 'runtime')).length).toBeGreaterThan(0);
   });
 });
