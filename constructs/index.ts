@@ -15,3 +15,4 @@ export * from './runtime-chart';
 export * from './sync-waves';
 export * from './webhook-groups';
 export { SYNTH_NOW_ENV } from './synth-clock';
+export * from './publish';

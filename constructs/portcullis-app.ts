@@ -20,10 +20,13 @@ import { App, type AppProps } from 'cdk8s';
 import type { IConstruct } from 'constructs';
 import {
   BUNDLE_API_VERSION,
+  BUNDLE_FILE,
   BUNDLE_KIND,
   BundleError,
   BundleSchema,
   MAX_BUNDLE_BYTES,
+  PUBLISH_DIR,
+  STAGING_DIR,
   prettyCanonicalJson,
   validateBundle,
   type Bundle,
@@ -33,13 +36,14 @@ import { Exemption } from './exemption';
 import { NamespaceChart } from './namespace-chart';
 import { Policy } from './policy';
 import { BundleChart, RuntimeChart, RUNTIME_DEFAULTS, type RuntimeOptions } from './runtime-chart';
+import { listFiles, publishDirectory } from './publish';
 import { formatLocation, type SourceLocation } from './source-location';
 import { synthNow } from './synth-clock';
 import { CertManagerTlsChart, tlsProblems, tlsSecretName, type TlsOptions } from './tls';
 import { buildWebhooks } from './webhook-groups';
 import { WebhooksChart } from './webhooks-chart';
 
-export const BUNDLE_FILE = 'portcullis-bundle.json';
+export { BUNDLE_FILE } from '../runtime/bundle';
 /** The bundle's JSON Schema, written next to it for editors and other tooling. */
 export const BUNDLE_SCHEMA_FILE = 'portcullis-bundle.schema.json';
 
@@ -271,16 +275,40 @@ function oversizeMessage(bundle: Bundle, size: number): string {
   return `the bundle is ${size} bytes, over the ${MAX_BUNDLE_BYTES}-byte budget of its ConfigMap (1 MiB limit). Largest policies: ${biggest}. Fix: split the policy set across apps, drop unused trusted roots, or move large trust material out of the bundle.`;
 }
 
+export interface SynthesizeOptions {
+  /**
+   * The folder Argo CD syncs, replaced only after a successful synth into the staging folder.
+   * @default 'dist'
+   */
+  readonly publishDir?: string;
+}
+
 /**
  * Synthesize for the command line (`cdk8s synth` runs the app): a refused synth prints its problems
- * (construct path, file, fix) without a stack trace and exits non-zero.
+ * (construct path, file, fix) without a stack trace and exits non-zero, leaving `dist/` as it was.
+ * When the app writes into the staging folder (`cdk8s.yaml` `output: .portcullis/synth`, which the
+ * cdk8s CLI empties first), a successful synth then replaces `dist/` with the staged files. Any other
+ * output folder (`cdk8s synth --output DIR`, tests) is written in place and `dist/` is not touched.
  */
-export function synthesizeOrExit(app: PortcullisApp): void {
+export function synthesizeOrExit(app: PortcullisApp, options: SynthesizeOptions = {}): void {
+  const outdir = path.resolve(app.outdir);
+  const publishDir = path.resolve(options.publishDir ?? PUBLISH_DIR);
+  if (outdir === publishDir) {
+    process.stderr.write(
+      `portcullis: warning: synthesizing straight into ${path.relative(process.cwd(), publishDir) || '.'}/, which the cdk8s CLI deletes before the app runs, even when synth then fails. ` +
+        `Fix: set \`output: ${STAGING_DIR}\` in cdk8s.yaml; the app publishes to ${PUBLISH_DIR}/ only when synth succeeds.\n`,
+    );
+  }
   try {
     app.synth();
   } catch (err) {
     if (!(err instanceof SynthValidationError)) throw err;
-    process.stderr.write(`${err.message}\n`);
+    process.stderr.write(`${err.message}\n${outdir === publishDir ? '' : `${path.relative(process.cwd(), publishDir) || '.'}/ was left unchanged.\n`}`);
     process.exit(1);
+  }
+  if (outdir === path.resolve(STAGING_DIR)) {
+    publishDirectory(outdir, publishDir);
+    const files = listFiles(publishDir);
+    process.stdout.write(`portcullis: published ${files.length} files to ${path.relative(process.cwd(), publishDir)}/: ${files.join(', ')}\n`);
   }
 }

@@ -3,3 +3,4 @@ export * from './canonical';
 export * from './load';
 export * from './pss-controls';
 export * from './targets';
+export * from './layout';

@@ -7,12 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadBundle, type LoadedBundle } from '../bundle';
+import { BUNDLE_FILE, loadBundle, type LoadedBundle } from '../bundle';
 import { InputError } from './input';
 
 export const DEFAULT_BUNDLE = 'dist/portcullis-bundle.json';
 export const DEFAULT_POLICY_APP = 'policies/main.ts';
-const BUNDLE_FILE = 'portcullis-bundle.json';
 
 export function loadBundleFile(file: string): LoadedBundle {
   if (!existsSync(file)) throw new InputError(`bundle ${file} not found (run \`npm run synth\`, or pass --policies to synthesize on the fly)`);

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   test: async () => (await import('./test-command')).command,
   scan: async () => (await import('./scan-command')).command,
   diff: async () => (await import('./diff-command')).command,
+  synth: async () => (await import('./synth-command')).command,
 };
 
 export type { Command };
