@@ -162,7 +162,7 @@ export class Policy extends Construct {
       timeoutSeconds: this.timeoutSeconds,
       controllers: this.controllers,
       match,
-      rules: this.targets.flatMap((t) => this.rules.map((r) => r.toRule(t))),
+      rules: this.targets.flatMap((t) => this.rules.filter((r) => r.appliesTo(t)).map((r) => r.toRule(t))),
       exemptions: [...exemptions],
     };
     if (p.description !== undefined) out.description = p.description;

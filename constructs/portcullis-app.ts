@@ -157,7 +157,7 @@ export class PortcullisApp extends App {
       bundleHash: hash,
       options: this.props.runtime ?? {},
     });
-    new WebhooksChart(this, '40-webhooks', { webhooks: bundle.webhooks, namespace: this.namespace, serviceName: SERVICE_NAME, tls });
+    new WebhooksChart(this, '40-webhooks', { webhooks: bundle.webhooks, policies: bundle.policies, namespace: this.namespace, serviceName: SERVICE_NAME, tls });
     this.built = { bundle, hash, json };
     return this.built;
   }

@@ -3,16 +3,22 @@
  * entry (same name, path, selectors and rules). Cluster-scoped, so the chart has no namespace.
  * With cert-manager, `cert-manager.io/inject-ca-from` asks its cainjector to fill `caBundle`, which
  * is therefore absent here (no drift for Argo CD); with a provided CA, `caBundle` is that bundle.
+ * When a policy opts in to mutating controllers' templates, the MutatingWebhookConfiguration
+ * carries the Argo CD `ignoreDifferences` entries that drift needs (argocd-ignore-differences.ts).
  */
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { Webhook } from '../runtime/bundle';
+import { stringify } from 'yaml';
+import type { Policy, Webhook } from '../runtime/bundle';
+import { ARGOCD_IGNORE_DIFFERENCES_ANNOTATION, argoCdIgnoreDifferences } from './argocd-ignore-differences';
 import { APP_LABELS } from './labels';
 import { applySyncWave, SyncWave } from './sync-waves';
 import { SERVING_CERTIFICATE, type TlsOptions } from './tls';
 
 export interface WebhooksChartProps {
   readonly webhooks: readonly Webhook[];
+  /** The bundle's policies (for the Argo CD ignoreDifferences of opted-in controller mutation). */
+  readonly policies: readonly Policy[];
   readonly namespace: string;
   readonly serviceName: string;
   readonly tls: TlsOptions;
@@ -52,7 +58,7 @@ export class WebhooksChart extends Chart {
       new ApiObject(this, 'mutating', {
         apiVersion: 'admissionregistration.k8s.io/v1',
         kind: 'MutatingWebhookConfiguration',
-        metadata: { name: MUTATING_CONFIGURATION, annotations },
+        metadata: { name: MUTATING_CONFIGURATION, annotations: { ...annotations, ...ignoreDifferencesAnnotation(props.policies) } },
         webhooks: mutating.map(entry),
       });
     }
@@ -66,4 +72,11 @@ export class WebhooksChart extends Chart {
     }
     applySyncWave(this, SyncWave.WEBHOOKS);
   }
+}
+
+/** The annotation, as YAML to paste under an Application's `spec.ignoreDifferences`; none when nothing opts in. */
+function ignoreDifferencesAnnotation(policies: readonly Policy[]): Record<string, string> {
+  const entries = argoCdIgnoreDifferences(policies);
+  if (entries.length === 0) return {};
+  return { [ARGOCD_IGNORE_DIFFERENCES_ANNOTATION]: stringify(entries, { lineWidth: 0 }) };
 }

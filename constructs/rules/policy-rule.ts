@@ -43,7 +43,14 @@ export abstract class PolicyRule extends Construct {
     return this.spec();
   }
 
-
+  /**
+   * Whether autogen emits this rule for a target at all. Every rule applies to every target of its
+   * policy, except the defaulting rules, which mutate controllers only when the author opts in
+   * (see controller-mutation.ts).
+   */
+  appliesTo(_target: Target): boolean {
+    return true;
+  }
 
   /** Problems with this rule's settings, each saying what is wrong and how to fix it. */
   protected problems(): string[] {

@@ -1,6 +1,7 @@
-import type { ResourcePair } from '../../runtime/bundle';
+import type { ResourcePair, Target } from '../../runtime/bundle';
 import type { Policy } from '../policy';
 import { compareQuantities, isNegative, parseQuantity } from '../../runtime/engine/quantity';
+import { controllerMutationProblems, defaultsApplyTo, type ControllerMutationProps } from './controller-mutation';
 import { PolicyRule, type RuleSpec } from './policy-rule';
 
 export type ResourceName = 'cpu' | 'memory';
@@ -11,7 +12,7 @@ export interface ResourceQuantities {
   readonly memory?: string;
 }
 
-export interface DefaultResourcesProps {
+export interface DefaultResourcesProps extends ControllerMutationProps {
   /** Requests set on containers that declare none for that resource. */
   readonly requests?: ResourceQuantities;
   /** Limits set on containers that declare none for that resource. */
@@ -37,24 +38,34 @@ function quantityProblems(what: string, q: ResourceQuantities | undefined): stri
   return out;
 }
 
-/** Mutating: fills in the requests and limits a container leaves out (defaults first, then validation). */
+/**
+ * Mutating: fills in the requests and limits a container leaves out (defaults first, then
+ * validation). Pods only, unless `mutateControllers` (see controller-mutation.ts for why).
+ */
 export class DefaultResources extends PolicyRule {
   readonly ruleType = 'defaultResources' as const;
   readonly requests: ResourcePair;
   readonly limits: ResourcePair;
+  readonly mutateControllers: boolean;
 
   constructor(scope: Policy, id: string, props: DefaultResourcesProps) {
     super(scope, id);
     this.requests = pair(props.requests);
     this.limits = pair(props.limits);
+    this.mutateControllers = props.mutateControllers ?? false;
   }
 
   spec(): RuleSpec {
     return { type: 'defaultResources', requests: this.requests, limits: this.limits };
   }
 
+  override appliesTo(target: Target): boolean {
+    return defaultsApplyTo(target, this.mutateControllers);
+  }
+
   protected override problems(): string[] {
     const out = [...quantityProblems('requests', this.requests), ...quantityProblems('limits', this.limits)];
+    out.push(...controllerMutationProblems(this, this.mutateControllers));
     if (Object.keys(this.requests).length === 0 && Object.keys(this.limits).length === 0) {
       out.push('defaults nothing. Fix: set requests and/or limits (e.g. requests { cpu: "100m", memory: "128Mi" }).');
     }

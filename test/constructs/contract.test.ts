@@ -46,7 +46,8 @@ describe('DSL ⇄ bundle schema', () => {
     const p = new Policy(app, 'everything', { mode: 'Enforce', controllers: ['CronJob'] });
     new PodSecurity(p, 'pss');
     new VerifyImages(p, 'sig', { imageReferences: ['registry.example.com/**'], attestors: [{ entries: [keyAttestor('k', key, { requireTlog: true })] }], registries: [{ host: 'registry.example.com' }] });
-    new DefaultResources(p, 'defaults', { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
+    // mutateControllers: the controller copies of the defaulting rules are emitted (and validated) too
+    new DefaultResources(p, 'defaults', { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' }, mutateControllers: true });
     new RequireResources(p, 'limits', { requests: ['memory'], maxLimits: { memory: '4Gi' } });
     new AllowedRegistries(p, 'registries', { allowed: ['registry.example.com/**'] });
     new RequireDigest(p, 'digest');
@@ -55,7 +56,7 @@ describe('DSL ⇄ bundle schema', () => {
     new DenyRuntimeSocket(p, 'socket');
     new HostNamespaces(p, 'host-ns');
     new RequireLabels(p, 'labels', { labels: ['team', { key: 'version', valuePattern: 'v\\d+' }] });
-    new DefaultSeccomp(p, 'seccomp');
+    new DefaultSeccomp(p, 'seccomp', { mutateControllers: true });
     const constructTypes = p.node.children.filter((c): c is PolicyRule => c instanceof PolicyRule).map((r) => r.ruleType);
     expect([...constructTypes].sort()).toEqual(schemaRuleTypes());
     const { bundle } = app.build();
