@@ -31,7 +31,7 @@ export function synthesizeBundle(app: string = DEFAULT_POLICY_APP, cwd: string =
   if (!existsSync(entry)) throw new InputError(`policy app ${app} not found`);
   const outdir = mkdtempSync(path.join(tmpdir(), 'portcullis-synth-'));
   try {
-    const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), entry], {
+    const r = spawnSync(process.execPath, [require.resolve('tsx/cli', { paths: [cwd, __dirname] }), entry], {
       cwd,
       env: { ...process.env, CDK8S_OUTDIR: outdir },
       encoding: 'utf8',

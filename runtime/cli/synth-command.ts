@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { PUBLISH_DIR, STAGING_DIR } from '../bundle/layout';
 import { parseCommandArgs, usageFailure } from './command-args';
+import { InputError } from './input';
 import type { Command } from './main';
 
 
@@ -34,7 +35,12 @@ interface Cdk8sConfig {
 function readConfig(cwd: string): Cdk8sConfig {
   const file = path.join(cwd, 'cdk8s.yaml');
   if (!existsSync(file)) return {};
-  const doc: unknown = parse(readFileSync(file, 'utf8'));
+  let doc: unknown;
+  try {
+    doc = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new InputError(`cdk8s.yaml: ${err instanceof Error ? err.message : String(err)}`);
+  }
   return doc !== null && typeof doc === 'object' ? (doc) : {};
 }
 
@@ -46,7 +52,13 @@ function run(argv: string[]): Promise<number> {
   if (typeof parsed === 'number') return Promise.resolve(parsed);
   if (parsed.positionals.length > 0) return Promise.resolve(usageFailure('synth', `unexpected argument "${parsed.positionals[0]}"`));
   const cwd = process.cwd();
-  const config = readConfig(cwd);
+  let config: Cdk8sConfig;
+  try {
+    config = readConfig(cwd);
+  } catch (err) {
+    if (err instanceof InputError) return Promise.resolve(usageFailure('synth', err.message));
+    throw err;
+  }
   const app = parsed.values.app ?? (typeof config.app === 'string' ? config.app : undefined);
   if (app === undefined || app.trim() === '') {
     return Promise.resolve(usageFailure('synth', 'no app command: set "app" in cdk8s.yaml (e.g. app: npx tsx policies/main.ts) or pass --app'));
