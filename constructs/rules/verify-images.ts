@@ -2,6 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import type { AttestorSet, IdentityMatcher, Registry, Target } from '../../runtime/bundle';
 import { appContext } from '../app-context';
 import type { Policy } from '../policy';
+import { imageGlobScope } from '../../runtime/engine/image-ref';
 import { checkPattern } from '../../runtime/engine/safe-regex';
 import { globProblems } from './image-references';
 import { PolicyRule, isPodTarget, type RuleSpec } from './policy-rule';
@@ -87,8 +88,14 @@ export function keylessAttestor(
 const HOST = /^(localhost|\[[0-9a-fA-F:]+\]|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)(:[0-9]{1,5})?$/;
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
 
-/** The registry host a glob names, as the runtimes normalize it (`docker.io` for Docker Hub). */
+/**
+ * The registry host a glob names, as the runtimes normalize it (`docker.io` for Docker Hub, `**`
+ * for a leading `**`, which matches every registry), by the matcher's own normalization.
+ */
 export function globRegistryHost(glob: string): string {
+  const scope = imageGlobScope(glob);
+  if (scope !== undefined) return scope.registry ?? '**';
+  // an invalid glob (refused anyway): the host as written
   const name = glob.split('@')[0];
   const first = name.split('/')[0];
   const rest = name.includes('/');

@@ -52,6 +52,9 @@
  *   reference must carry a tag that matches it (`*` may match any characters of the tag). With
  *   `@digest-glob`, the reference must carry a digest matching it.
  * - An invalid glob matches nothing (fail closed); `checkImageGlob` reports why, for synth.
+ * - Synth also refuses valid globs whose meaning hangs on the implicit Docker Hub normalization
+ *   (`*`, `myorg/app-*`, `nginx`, `docker.io/*`, a `*` first segment): constructs/rules/image-references.ts, using
+ *   `imageGlobScope`. The matcher itself keeps the runtimes' semantics for any bundle it is given.
  *
  * Matching runs in time linear in the reference for a given glob (greedy leftmost matching of the
  * literal pieces between stars; no regular expression is ever built from a glob or a reference),
@@ -422,6 +425,60 @@ function matchSegments(globs: readonly SegmentGlob[], subject: readonly string[]
   return true;
 }
 
+/** A glob's name part after the same normalization as references. */
+interface GlobName {
+  /** The registry host glob (lowercase, Docker Hub aliases folded; `docker.io` when not written); undefined after a leading `**`. */
+  registry: string | undefined;
+  /** The path segment globs (`library/` inserted for a one-segment Docker Hub glob); every segment after a leading `**`. */
+  path: string[];
+  /** Whether the first segment is a registry host (the runtimes' rule, `looksLikeHost`). */
+  hostWritten: boolean;
+  /** Whether normalization inserted `library/`. */
+  libraryAdded: boolean;
+}
+
+function normalizeGlobName(rawSegments: readonly string[]): GlobName {
+  if (rawSegments[0] === '**') return { registry: undefined, path: [...rawSegments], hostWritten: false, libraryAdded: false };
+  let registry = DOCKER_HUB;
+  let path = rawSegments.slice();
+  let hostWritten = false;
+  if (rawSegments.length > 1 && looksLikeHost(rawSegments[0])) {
+    registry = rawSegments[0].includes('*') ? asciiLower(rawSegments[0]) : normalizeHost(rawSegments[0]);
+    path = rawSegments.slice(1);
+    hostWritten = true;
+  }
+  const libraryAdded = registry === DOCKER_HUB && path.length === 1 && path[0] !== '**';
+  if (libraryAdded) path = ['library', path[0]];
+  return { registry, path, hostWritten, libraryAdded };
+}
+
+/** What a valid glob's name part means after normalization (for synth-time explanations). */
+export interface ImageGlobScope {
+  /** The name part as written (`*` for `*:v1`). */
+  name: string;
+  /**
+   * The registry host glob it matches after normalization (`docker.io` when no host is written);
+   * undefined when the glob starts with `**` and so matches every registry.
+   */
+  registry: string | undefined;
+  /** Whether the glob writes its registry host (a first segment with `.` or `:`, or `localhost`). */
+  hostWritten: boolean;
+  /** Whether normalization inserted `library/` (a Docker Hub glob with one path segment). */
+  libraryAdded: boolean;
+  /** The whole glob as it is matched, e.g. `docker.io/library/*` for `*`, `docker.io/myorg/*:v1` for `myorg/*:v1`. */
+  normalized: string;
+}
+
+/** How a glob is normalized (see the module documentation); undefined for an invalid glob. */
+export function imageGlobScope(pattern: string): ImageGlobScope | undefined {
+  if (checkImageGlob(pattern) !== undefined) return undefined;
+  const { name } = splitReference(pattern);
+  const n = normalizeGlobName(name.split('/'));
+  const suffix = pattern.slice(name.length);
+  const normalized = (n.registry === undefined ? n.path : [n.registry, ...n.path]).join('/') + suffix;
+  return { name, registry: n.registry, hostWritten: n.hostWritten, libraryAdded: n.libraryAdded, normalized };
+}
+
 /** Compile a glob; returns a reason string when it is invalid. */
 function compileGlob(pattern: string): CompiledGlob | string {
   if (pattern.length === 0) return 'empty glob';
@@ -434,19 +491,9 @@ function compileGlob(pattern: string): CompiledGlob | string {
   const rawSegments = name.split('/');
   if (rawSegments.some((s) => s === '')) return 'empty path segment in glob';
   const segments: SegmentGlob[] = [];
-  if (rawSegments[0] === '**') {
-    for (const s of rawSegments) segments.push(compileSegment(s, '', false));
-  } else {
-    let host = DOCKER_HUB;
-    let path = rawSegments;
-    if (rawSegments.length > 1 && looksLikeHost(rawSegments[0])) {
-      host = rawSegments[0].includes('*') ? asciiLower(rawSegments[0]) : normalizeHost(rawSegments[0]);
-      path = rawSegments.slice(1);
-    }
-    if (host === DOCKER_HUB && path.length === 1 && path[0] !== '**') path = ['library', path[0]];
-    segments.push(compileSegment(host, '.:[]', true));
-    for (const s of path) segments.push(compileSegment(s, '', false));
-  }
+  const { registry, path } = normalizeGlobName(rawSegments);
+  if (registry !== undefined) segments.push(compileSegment(registry, '.:[]', true));
+  for (const s of path) segments.push(compileSegment(s, '', false));
   const out: CompiledGlob = { segments };
   if (tag !== undefined) {
     if (tag === '') return 'empty tag in glob';
