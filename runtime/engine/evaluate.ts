@@ -6,7 +6,9 @@
  *   then verifyImages digest pinning last; each mutator sees the object as the previous ones left
  *   it, and the returned patches, applied in order to the original, give the final object.
  * - `validate`: every validating family; findings go through the policy's exemptions and mode
- *   (Enforce → `violations` and a denial, Audit → `warnings`).
+ *   (Enforce → `violations` and a denial, Audit → `warnings`). A controller's rule judges the pod
+ *   template as its Pods will be after the bundle's Pod defaults (`context.podDefaults`, see
+ *   pod-defaults-relief.ts), since templates themselves are not defaulted unless opted in.
  * A family that throws (or a patch that cannot be applied) becomes a `Decision.errors` entry, never
  * a verdict: the caller applies the webhook's failurePolicy. Pure apart from what the families do
  * through `context.images`.
@@ -16,6 +18,7 @@ import { applyExemptions } from './exemptions';
 import { applyJsonPatch, applyJsonPatchCopyOnWrite } from './json-patch';
 import { isEvaluatedOperation, isEvaluatedSubresource, isExcludedNamespace, policySelects, rulesFor } from './match';
 import { violationMessage } from './messages';
+import { podsOfTemplate, podsValidatedToo, reliefNote, templateAfterPodDefaults, type TemplateRelief } from './pod-defaults-relief';
 import { podView } from './pod-view';
 import type { Target } from '../bundle';
 import { RULE_FAMILIES } from './rules';
@@ -277,15 +280,61 @@ function toViolation(policy: Policy, rule: Rule, finding: Finding, message: stri
 }
 
 function validate(matched: readonly Policy[], input: AdmissionInput, context: EvaluationContext): Decision | Promise<Decision> {
-  return validateFrom({ decision: emptyDecision(), views: new PodViews(input.object), matched, input, context }, 0, 0);
+  const views = new PodViews(input.object);
+  // Pods (most requests) and bundles without Pod defaults never need the relief machinery.
+  const relief = input.kind.kind === 'Pod' || (context.podDefaults?.length ?? 0) === 0 ? undefined : new ControllerRelief(input, context);
+  return validateFrom({ decision: emptyDecision(), views, relief, matched, input, context }, 0, 0);
 }
 
 interface Validation {
   decision: Decision;
   views: PodViews;
+  relief: ControllerRelief | undefined;
   matched: readonly Policy[];
   input: AdmissionInput;
   context: EvaluationContext;
+}
+
+interface Relieved {
+  relief: TemplateRelief;
+  views: PodViews;
+}
+
+/**
+ * One request's controller template after the Pod defaults (pod-defaults-relief.ts), computed on
+ * the first controller rule that asks (Pods and most requests never do), and which rules may be
+ * judged on it: those whose Pod rule backs them up.
+ */
+class ControllerRelief {
+  /** By target key: the relieved template, or null when the defaults add nothing. */
+  private readonly templates = new Map<string, Relieved | null>();
+  private readonly backed = new Map<Rule, boolean>();
+
+  constructor(
+    private readonly input: AdmissionInput,
+    private readonly context: EvaluationContext,
+  ) {}
+
+  /** The relieved template to judge `rule` of `policy` on, or undefined for the object as admitted. */
+  for(policy: Policy, rule: Rule): Relieved | undefined {
+    const defaults = this.context.podDefaults;
+    if (rule.target.kind === 'Pod' || defaults === undefined || defaults.length === 0) return undefined;
+    const key = targetKey(rule.target);
+    let relieved = this.templates.get(key);
+    if (relieved === undefined) {
+      const relief = templateAfterPodDefaults(this.input, rule.target, defaults, this.context);
+      relieved = relief === undefined ? null : { relief, views: new PodViews(relief.object) };
+      this.templates.set(key, relieved);
+    }
+    if (relieved === null) return undefined;
+    let ok = this.backed.get(rule);
+    if (ok === undefined) {
+      const pods = podsOfTemplate(this.input, rule.target);
+      ok = pods !== undefined && podsValidatedToo(policy, rule, pods, this.context);
+      this.backed.set(rule, ok);
+    }
+    return ok ? relieved : undefined;
+  }
 }
 
 /** The validating rules from (policy, rule) index on, in order; after a rule that waits, the rest follow it. */
@@ -294,7 +343,7 @@ function validateFrom(v: Validation, fromPolicy: number, fromRule: number): Deci
     const policy = v.matched[p];
     const rules = rulesFor(policy, v.input);
     for (let r = p === fromPolicy ? fromRule : 0; r < rules.length; r += 1) {
-      const pending = validateRule(v.decision, v.views, policy, rules[r], v.input, v.context);
+      const pending = validateRule(v.decision, v.views, v.relief, policy, rules[r], v.input, v.context);
       if (pending !== undefined) return pending.then(() => validateFrom(v, p, r + 1));
     }
   }
@@ -310,6 +359,7 @@ function validateFrom(v: Validation, fromPolicy: number, fromRule: number): Deci
 function validateRule(
   decision: Decision,
   views: PodViews,
+  relief: ControllerRelief | undefined,
   policy: Policy,
   rule: Rule,
   input: AdmissionInput,
@@ -317,11 +367,17 @@ function validateRule(
 ): void | Promise<void> {
   const validateFn = familyOf(rule).validate;
   if (validateFn === undefined) return;
-  const pod = views.of(rule.target);
-  if (pod === undefined || isUnchangedForRule(input, rule)) {
+  if (views.of(rule.target) === undefined || isUnchangedForRule(input, rule)) {
     decision.results.push(ruleResult(policy, rule, 'skip'));
     return;
   }
+  const relieved = relief?.for(policy, rule);
+  const pod = (relieved?.views ?? views).of(rule.target);
+  if (pod === undefined) {
+    decision.results.push(ruleResult(policy, rule, 'skip'));
+    return;
+  }
+  const noted = (findings: Finding[]): Finding[] => (relieved === undefined ? findings : withReliefNotes(findings, relieved.relief));
   let pending: Finding[] | Promise<Finding[]>;
   try {
     pending = validateFn({ policy, rule, pod, request: input, context });
@@ -329,11 +385,19 @@ function validateRule(
     ruleFailed(decision, policy, rule, err);
     return;
   }
-  if (!isPromise(pending)) return report(decision, policy, rule, pending, input, context);
+  if (!isPromise(pending)) return report(decision, policy, rule, noted(pending), input, context);
   return pending.then(
-    (findings) => report(decision, policy, rule, findings, input, context),
+    (findings) => report(decision, policy, rule, noted(findings), input, context),
     (err: unknown) => ruleFailed(decision, policy, rule, err),
   );
+}
+
+/** Findings on a relieved template that name a defaulted value say where that value came from. */
+function withReliefNotes(findings: Finding[], relief: TemplateRelief): Finding[] {
+  return findings.map((f) => {
+    const note = reliefNote(f.field, relief);
+    return note === '' ? f : { ...f, message: `${f.message}${note}` };
+  });
 }
 
 /** A validating rule's findings through the policy's exemptions and mode into `decision`. */
@@ -387,7 +451,8 @@ export async function evaluateOffline(
 ): Promise<OfflineResult> {
   const mutation = await evaluate('mutate', input, policies, context);
   const patched = mutation.patches.length > 0 ? applyJsonPatch(input.object, mutation.patches) : input.object;
-  const validation = await evaluate('validate', { ...input, object: patched }, policies, context);
+  // Offline, `policies` is the whole bundle: controllers are judged after its Pod defaults, as the server does.
+  const validation = await evaluate('validate', { ...input, object: patched }, policies, { ...context, podDefaults: context.podDefaults ?? policies });
   const allowed = validation.allowed && !failsClosed(mutation, policies) && !failsClosed(validation, policies);
   return { mutation, validation, patched, allowed };
 }

@@ -153,6 +153,13 @@ export interface EvaluationContext {
    * and CLIs pass the bundle's `metadata.runtimeNamespace` here.
    */
   excludedNamespaces?: readonly string[];
+  /**
+   * The bundle's policies, for judging a controller's template as its Pods will be after the Pod
+   * defaults those policies apply (pod-defaults-relief.ts). The server passes the whole bundle to
+   * its validating paths; `evaluateOffline` defaults it to the policies it evaluates. Absent: every
+   * template is judged as written.
+   */
+  podDefaults?: readonly Policy[];
 }
 
 /** Per-rule inputs. */

@@ -206,6 +206,7 @@ function evaluateSafely(
   now: () => Date,
 ): Decision | Promise<Decision> {
   const context: EvaluationContext = { now: now(), excludedNamespaces: binding.excludedNamespaces };
+  if (binding.podDefaults !== undefined) context.podDefaults = binding.podDefaults;
   if (images !== undefined) context.images = images;
   if (binding.needsImages) {
     // Answer (under the failurePolicy) before the API server gives up on the call.

@@ -14,6 +14,11 @@ export interface WebhookBinding {
   needsImages: boolean;
   /** Never evaluated besides the kube-* namespaces: the runtime's own namespace. */
   excludedNamespaces: readonly string[];
+  /**
+   * Validating paths: the whole bundle's policies, so a controller's template is judged as its Pods
+   * will be after the Pod defaults other paths apply (engine/pod-defaults-relief.ts).
+   */
+  podDefaults?: readonly Policy[];
 }
 
 export interface BundleSnapshot {
@@ -32,13 +37,15 @@ export function compileSnapshot(loaded: LoadedBundle, source: string, loadedAt =
   for (const webhook of loaded.bundle.webhooks) {
     // validateBundle guarantees that every referenced policy exists.
     const policies = webhook.policies.map((name) => byName.get(name)!);
-    bindings.set(webhook.path, {
+    const binding: WebhookBinding = {
       webhook,
       policies,
       policyNames: webhook.policies,
       needsImages: policies.some((p) => p.rules.some((r) => r.type === 'verifyImages')),
       excludedNamespaces,
-    });
+    };
+    if (webhook.type === 'validating') binding.podDefaults = loaded.bundle.policies;
+    bindings.set(webhook.path, binding);
   }
   return { loaded, bindings, source, loadedAt };
 }

@@ -85,7 +85,11 @@ describe('admission over HTTPS', () => {
     for (const op of ops) expect(op.path.startsWith('/spec/template/spec/containers/0')).toBe(true);
     const patched = jsonpatch.applyPatch(structuredClone(object), ops).newDocument as Json;
     expect(patched.spec.template.spec.containers[0].resources.limits).toEqual({ cpu: '500m', memory: '256Mi' });
-    const body = review({ object });
+    // Unmutated, the validating path judges the template as its Pods will be after the bundle's Pod
+    // defaults (engine/pod-defaults-relief.ts): admitted; an explicit empty limits map is not defaulted.
+    const relieved = review({ object });
+    expect((await h.post(PATHS.validate, relieved)).json.response).toEqual({ uid: relieved.request.uid, allowed: true });
+    const body = review({ object: deployment('api', [{ ...bare, resources: { limits: {} } }]) });
     const denied = await h.post(PATHS.validate, body);
     expect(denied.json.response.allowed).toBe(false);
     expect(denied.json.response.status.message).toContain('container "app" has no cpu and memory limit');
