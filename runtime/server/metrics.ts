@@ -4,6 +4,7 @@
  * small SignatureCacheMetrics interface.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Policy } from '../bundle';
 import type { RuleResult } from '../engine/types';
 
 /** What runtime/images calls on every verdict-cache lookup. */
@@ -161,6 +162,7 @@ export class ServerMetrics implements SignatureCacheMetrics {
   private readonly invalid: Counter<'reason'>;
   private readonly bundleInfo: Gauge<'hash' | 'name'>;
   private readonly bundleReloads: Counter<'result'>;
+  private readonly exemptionExpiry: Gauge<'policy' | 'exemption' | 'owner'>;
   private readonly tlsReloads: Counter<'result'>;
   private readonly bodyBudgetWaits: Counter;
   private readonly batchSizes: Histogram;
@@ -212,6 +214,12 @@ export class ServerMetrics implements SignatureCacheMetrics {
       name: 'portcullis_bundle_info',
       help: 'The rule bundle being served (value 1), by content hash and name',
       labelNames: ['hash', 'name'],
+      registers,
+    });
+    this.exemptionExpiry = new Gauge({
+      name: 'portcullis_exemption_expiry_timestamp_seconds',
+      help: 'Expiry (Unix seconds) of each exemption in the bundle being served, by policy, exemption and owner; exemptions without an expiry have no series',
+      labelNames: ['policy', 'exemption', 'owner'],
       registers,
     });
     this.bundleReloads = new Counter({
@@ -275,6 +283,23 @@ export class ServerMetrics implements SignatureCacheMetrics {
   bundleLoaded(hash: string, name: string): void {
     this.bundleInfo.reset();
     this.bundleInfo.set({ hash, name }, 1);
+  }
+
+  /**
+   * The exemptions of the bundle now being served: one series per exemption with an expiry, set at
+   * every bundle load (the previous bundle's series go away), so the label values are bounded by
+   * the bundle, never by request content.
+   */
+  exemptionsLoaded(policies: readonly Pick<Policy, 'name' | 'exemptions'>[]): void {
+    this.exemptionExpiry.reset();
+    for (const policy of policies) {
+      for (const e of policy.exemptions) {
+        if (e.expiresAt === undefined) continue;
+        const ms = Date.parse(e.expiresAt);
+        if (Number.isNaN(ms)) continue;
+        this.exemptionExpiry.set({ policy: policy.name, exemption: e.name, owner: e.owner }, ms / 1000);
+      }
+    }
   }
 
   bundleReload(result: 'loaded' | 'unchanged' | 'refused'): void {

@@ -198,6 +198,7 @@ export class PortcullisServer {
     } else if (result.status === 'loaded') {
       const { loaded } = result.snapshot;
       this.metrics.bundleLoaded(loaded.hash, loaded.bundle.metadata.name);
+      this.metrics.exemptionsLoaded(loaded.bundle.policies);
       this.app.log.info(
         { bundle: this.options.bundlePath, hash: loaded.hash, policies: loaded.bundle.policies.length, webhooks: [...result.snapshot.bindings.keys()] },
         'bundle loaded',
