@@ -15,6 +15,7 @@
  */
 import { DUAL_RULE_TYPES, type Policy, type Rule } from '../bundle';
 import { applyExemptions } from './exemptions';
+import { recordExemptions } from './exemption-use';
 import { applyJsonPatch, applyJsonPatchCopyOnWrite } from './json-patch';
 import { isEvaluatedOperation, isEvaluatedSubresource, isExcludedNamespace, policySelects, rulesFor } from './match';
 import { violationMessage } from './messages';
@@ -412,7 +413,11 @@ function report(
   let reported = 0;
   for (const finding of findings) {
     const outcome = applyExemptions(policy, finding, input, context.now);
-    if (outcome.kind === 'exempt') continue;
+    if (outcome.kind === 'exempt') {
+      recordExemptions(decision, policy, displayRuleName(rule), rule.type, finding.control, outcome.by, false);
+      continue;
+    }
+    if (outcome.by !== undefined) recordExemptions(decision, policy, displayRuleName(rule), rule.type, finding.control, outcome.by, true);
     const message = violationMessage({
       policy,
       rule: displayRuleName(rule),

@@ -13,6 +13,7 @@
  *     offending values are relieved and any others still fail.
  * Several applicable entries combine (their relieved values add up). An exemption that would have
  * applied but is past `expiresAt` relieves nothing and is reported so the message can say so.
+ * `by` names the live exemptions that relieved the finding (entirely, or some of its values).
  */
 import type { Exemption, ExemptionControl, Policy } from '../bundle';
 import { labelsOf, matchesLabelSelector } from './label-selector';
@@ -23,7 +24,7 @@ import type { AdmissionInput, Finding } from './types';
 
 export type ExemptionOutcome =
   | { kind: 'exempt'; by: string[] }
-  | { kind: 'violation'; finding: Finding; relievedValues: string[]; expired?: Exemption };
+  | { kind: 'violation'; finding: Finding; relievedValues: string[]; expired?: Exemption; by?: string[] };
 
 export function isExpired(exemption: Exemption, now: Date): boolean {
   if (exemption.expiresAt === undefined) return false;
@@ -114,6 +115,7 @@ export function applyExemptions(policy: Policy, finding: Finding, input: Admissi
       finding: { ...finding, values: remaining },
       relievedValues: [...relieved],
       ...(expired ? { expired } : {}),
+      by,
     };
   }
   return { kind: 'violation', finding, relievedValues: [], ...(expired ? { expired } : {}) };

@@ -7,6 +7,7 @@
 export { evaluate, evaluateOffline, displayRuleName, type OfflineResult, type Phase } from './evaluate';
 export type {
   AdmissionInput,
+  AppliedExemption,
   AdmissionOperation,
   ContainerKind,
   ContainerRef,
@@ -22,3 +23,4 @@ export type {
   Violation,
 } from './types';
 export { applyJsonPatch } from './json-patch';
+export { daysLeft, exemptionLabel, expiresWithin } from './exemption-use';

@@ -3,7 +3,7 @@
  * and (for verifyImages only) an ImageVerifier, it returns a Decision. The server, `portcullis test`
  * and `portcullis scan` all call the same `evaluate*` functions.
  */
-import type { Mode, Policy, Rule, RuleType, Target } from '../bundle';
+import type { Exemption, Mode, Policy, Rule, RuleType, Target } from '../bundle';
 
 export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
@@ -109,6 +109,25 @@ export interface RuleResult {
   result: RuleResultKind;
 }
 
+/**
+ * An exemption that relieved findings of one rule (exemption-use.ts). Recorded only when one did:
+ * a decision without exemptions carries no list at all.
+ */
+export interface AppliedExemption {
+  policy: string;
+  /** The rule name as the author wrote it (autogen rules report the Pod rule's name). */
+  rule: string;
+  ruleType: RuleType;
+  /** The bundle's exemption itself (name, owner, reason, expiresAt, scope); shared, read-only. */
+  exemption: Exemption;
+  /** Controls of the findings it relieved, distinct, in finding order. */
+  controls: string[];
+  /** Findings it relieved entirely (alone or with other exemptions of the policy). */
+  relieved: number;
+  /** Findings it relieved only partly: some offending values; the finding is still reported. */
+  partial: number;
+}
+
 export interface Decision {
   /** false iff an Enforce violation exists (errors are reported separately, see `errors`). */
   allowed: boolean;
@@ -121,6 +140,8 @@ export interface Decision {
   errors: EvaluationError[];
   /** One entry per (policy, rule) evaluated, for metrics and reports. */
   results: RuleResult[];
+  /** Per (policy, rule, exemption) that relieved a finding; absent when none did (validation only). */
+  exemptions?: AppliedExemption[];
 }
 
 /** Resolved digest and signature verdict for one image, provided by runtime/images. */
