@@ -16,3 +16,4 @@ export * from './sync-waves';
 export * from './webhook-groups';
 export { SYNTH_NOW_ENV } from './synth-clock';
 export * from './publish';
+export * from './placeholders';

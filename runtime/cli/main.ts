@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   scan: async () => (await import('./scan-command')).command,
   diff: async () => (await import('./diff-command')).command,
   synth: async () => (await import('./synth-command')).command,
+  init: async () => (await import('./init-command')).command,
 };
 
 export type { Command };
