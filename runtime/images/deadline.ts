@@ -12,21 +12,53 @@ export interface Deadline {
   dispose(): void;
 }
 
+/** Each parent signal's live children and its one abort listener. */
+const followers = new WeakMap<AbortSignal, { children: Set<AbortController>; onAbort: () => void }>();
+
+/**
+ * Abort `child` when `parent` aborts; returns the function that stops following. However many
+ * children follow a parent at once (every in-flight check follows the verifier's closing signal,
+ * every image of a large pod follows its review's signal), the parent carries ONE abort listener,
+ * removed when its last child stops following: a listener per child would pass Node's limit of 10
+ * and print "MaxListenersExceededWarning: Possible EventTarget memory leak detected" under
+ * ordinary load.
+ */
+export function followSignal(parent: AbortSignal, child: AbortController): () => void {
+  if (parent.aborted) {
+    child.abort(parent.reason);
+    return () => undefined;
+  }
+  let entry = followers.get(parent);
+  if (entry === undefined) {
+    const children = new Set<AbortController>();
+    const onAbort = (): void => {
+      followers.delete(parent);
+      for (const c of children) c.abort(parent.reason);
+      children.clear();
+    };
+    entry = { children, onAbort };
+    followers.set(parent, entry);
+    parent.addEventListener('abort', onAbort, { once: true });
+  }
+  const { children, onAbort } = entry;
+  children.add(child);
+  return () => {
+    if (!children.delete(child) || children.size > 0 || followers.get(parent)?.children !== children) return;
+    followers.delete(parent);
+    parent.removeEventListener('abort', onAbort);
+  };
+}
+
 /**
  * A deadline `ms` from now that also follows `parents` (the caller's signal, the verifier's
- * closing signal). Listeners on the parents are removed on dispose, so long-lived parents do not
- * accumulate them (unlike `AbortSignal.any`).
+ * closing signal). It stops following them on dispose, so long-lived parents do not accumulate
+ * children (unlike `AbortSignal.any`), and a parent keeps a single listener (see followSignal).
  */
 export function createDeadline(ms: number, parents: AbortSignal | readonly (AbortSignal | undefined)[] = [], what = 'image check'): Deadline {
   const controller = new AbortController();
   const at = Date.now() + ms;
   const sources = (Array.isArray(parents) ? parents : [parents]).filter((p): p is AbortSignal => p !== undefined);
-  const listeners = sources.map((p) => {
-    const onAbort = (): void => controller.abort(p.reason);
-    if (p.aborted) controller.abort(p.reason);
-    else p.addEventListener('abort', onAbort, { once: true });
-    return [p, onAbort] as const;
-  });
+  const unfollow = sources.map((p) => followSignal(p, controller));
   const timer = setTimeout(() => controller.abort(new DeadlineError(what, ms)), ms);
   return {
     signal: controller.signal,
@@ -34,7 +66,7 @@ export function createDeadline(ms: number, parents: AbortSignal | readonly (Abor
     remaining: () => Math.max(0, at - Date.now()),
     dispose: () => {
       clearTimeout(timer);
-      for (const [p, onAbort] of listeners) p.removeEventListener('abort', onAbort);
+      for (const stop of unfollow) stop();
       // Cancel whatever is still running under this deadline (e.g. the other half of a
       // Promise.all that already failed): no request outlives the call that started it.
       if (!controller.signal.aborted) controller.abort(new Error('image check finished'));
