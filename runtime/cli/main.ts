@@ -18,13 +18,24 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 export type { Command };
 
+/** The registered command names, in table order (the --help test runs each one). */
+export function commandNames(): string[] {
+  return Object.keys(COMMANDS);
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  // `portcullis help <command>` is `portcullis <command> --help`
+  if (name === 'help' && rest.length > 0) return main([rest[0], '--help']);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
     const lines = await Promise.all(
-      Object.entries(COMMANDS).map(async ([n, load]) => `  ${n.padEnd(6)} ${(await load()).summary}`),
+      Object.entries(COMMANDS).map(async ([n, load]) => `  ${n.padEnd(width)}  ${(await load()).summary}`),
     );
-    process.stdout.write(`usage: portcullis <command> [options]\n\ncommands:\n${lines.join('\n')}\n`);
+    process.stdout.write(
+      `usage: portcullis <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
+        `Run "portcullis <command> --help" (or "portcullis help <command>") for a command's options.\n`,
+    );
     return name === undefined ? 2 : 0;
   }
   const load = COMMANDS[name];

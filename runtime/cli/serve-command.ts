@@ -42,8 +42,29 @@ export interface ServeConfig {
   bodyBudgetMib: number;
 }
 
-const USAGE =
-  'usage: portcullis serve --bundle <file> --tls-cert <file> --tls-key <file> [--port 8443] [--host 0.0.0.0] [--dev] [--dev-certs-dir <dir>] [--log-level info] [--shutdown-delay-ms 2000] [--grace-ms 25000] [--docker-config <file>] [--body-budget-mib 24]';
+const USAGE = `usage: portcullis serve --bundle <file> (--tls-cert <file> --tls-key <file> | --dev) [options]
+
+  Runs the admission webhook server (HTTPS) for a rule bundle, as the synthesized Deployment does.
+
+  --bundle FILE             rule bundle (env PORTCULLIS_BUNDLE)
+  --tls-cert FILE           serving certificate, PEM (env PORTCULLIS_TLS_CERT)
+  --tls-key FILE            its private key, PEM (env PORTCULLIS_TLS_KEY)
+  --dev                     without --tls-cert/--tls-key: generate a local CA and a localhost certificate
+                            in --dev-certs-dir (default .dev-certs), listen on 127.0.0.1, print curl examples
+  --port N                  default 8443 (env PORTCULLIS_PORT)
+  --host ADDR               default 0.0.0.0, 127.0.0.1 with --dev (env PORTCULLIS_HOST)
+  --log-level LEVEL         pino level, default info (env PORTCULLIS_LOG_LEVEL)
+  --shutdown-delay-ms N     on SIGTERM, report not ready but keep serving this long (default 2000, 0 with --dev)
+  --grace-ms N              then wait this long for in-flight reviews (default 25000)
+  --docker-config FILE      registry credentials for signature checks (env PORTCULLIS_DOCKER_CONFIG)
+  --body-budget-mib N       MiB of request bodies above 1 MiB held at once (default ${DEFAULT_BODY_BUDGET.capacityBytes / MIB})
+  -h, --help                print this help
+
+  Flags win over the environment. PORTCULLIS_BUNDLE_HASH=sha256:<hex> refuses any other bundle.
+
+exit status: 0 = stopped cleanly on SIGTERM/SIGINT (or --help), 1 = shutdown was not clean,
+             2 = usage error or the server could not start
+`;
 
 const FLAGS: Record<string, keyof ServeConfig> = {
   '--bundle': 'bundle',
@@ -80,7 +101,7 @@ function integer(name: string, text: string, min: number, max: number): number |
 }
 
 /** Pure: flags + environment → configuration, or a message saying what is wrong. */
-export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ServeConfig | { error: string } {
+export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ServeConfig | { error: string } | { help: string } {
   const raw: Partial<Record<keyof ServeConfig, string>> = {};
   for (const [key, name] of Object.entries(ENV) as [keyof ServeConfig, string][]) {
     const v = env[name];
@@ -93,18 +114,19 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
       dev = true;
       continue;
     }
+    if (arg === '--help' || arg === '-h') return { help: USAGE };
     const eq = arg.indexOf('=');
     const flag = eq === -1 ? arg : arg.slice(0, eq);
     const key = FLAGS[flag];
-    if (key === undefined) return { error: `unknown option "${arg}"\n${USAGE}` };
+    if (key === undefined) return { error: `unknown option "${arg}"\n${USAGE.trimEnd()}` };
     const value = eq === -1 ? argv[(i += 1)] : arg.slice(eq + 1);
-    if (value === undefined || value === '') return { error: `${flag} needs a value\n${USAGE}` };
+    if (value === undefined || value === '') return { error: `${flag} needs a value\n${USAGE.trimEnd()}` };
     raw[key] = value;
   }
   const devCertsDir = raw.devCertsDir ?? '.dev-certs';
-  if (raw.bundle === undefined) return { error: `--bundle (or PORTCULLIS_BUNDLE) is required\n${USAGE}` };
+  if (raw.bundle === undefined) return { error: `--bundle (or PORTCULLIS_BUNDLE) is required\n${USAGE.trimEnd()}` };
   if ((raw.tlsCert === undefined) !== (raw.tlsKey === undefined)) return { error: '--tls-cert and --tls-key go together' };
-  if (raw.tlsCert === undefined && !dev) return { error: `--tls-cert and --tls-key are required (or --dev to generate them)\n${USAGE}` };
+  if (raw.tlsCert === undefined && !dev) return { error: `--tls-cert and --tls-key are required (or --dev to generate them)\n${USAGE.trimEnd()}` };
   const port = integer('--port', raw.port ?? '8443', 0, 65535);
   const shutdownDelayMs = integer('--shutdown-delay-ms', raw.shutdownDelayMs ?? (dev ? '0' : '2000'), 0, 600_000);
   const graceMs = integer('--grace-ms', raw.graceMs ?? '25000', 0, 600_000);
@@ -172,6 +194,10 @@ function devBanner(config: ServeConfig, port: number, caCert: string, server: Po
 
 export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const parsed = parseServeArgs(argv, env);
+  if ('help' in parsed) {
+    process.stdout.write(parsed.help);
+    return 0;
+  }
   if ('error' in parsed) {
     process.stderr.write(`portcullis serve: ${parsed.error}\n`);
     return 2;
