@@ -2,7 +2,7 @@
  * Rule changes within a policy. Autogen rules (expanded from a Pod rule for controllers) are folded
  * into the rule they came from, so one change to a Pod rule reads as one sentence.
  */
-import { canonicalJson, type AttestorSet, type Policy, type Rule } from '../bundle';
+import { canonicalJson, MUTATING_RULE_TYPES, type AttestorSet, type Policy, type Rule } from '../bundle';
 import { describeAttestor, describeRule, identityText, keyFingerprint, targetName } from './describe';
 import { changedKeys, compareQuantity, intersection, P, setDiff, sortedUnion, withoutIdentity } from './diff-helpers';
 import type { Direction, Emit } from './diff-model';
@@ -52,6 +52,7 @@ export function diffRules(o: Policy, n: Policy, emit: Emit): void {
         '.',
       ]);
     } else if (before !== undefined && after !== undefined) {
+      diffMutatedTemplates(n, name, before, after, re);
       for (const target of sortedUnion(before.keys(), after.keys())) {
         const a = before.get(target);
         const b = after.get(target);
@@ -63,6 +64,30 @@ export function diffRules(o: Policy, n: Policy, emit: Emit): void {
 
 function R(p: Policy, rule: string): Segment[] {
   return ['Rule ', code(`${p.name}/${rule}`)];
+}
+
+/**
+ * A defaulting rule that starts or stops mutating controllers' templates (`mutateControllers`).
+ * Neutral: Pods are defaulted at creation either way and controllers are validated as their Pods
+ * will be, so what is admitted does not change; what changes is what GitOps sees drift on.
+ */
+function diffMutatedTemplates(p: Policy, name: string, before: Map<string, Rule>, after: Map<string, Rule>, emit: Emit): void {
+  const rule = baseRules([...after.values()])[0];
+  if (!MUTATING_RULE_TYPES.includes(rule.type)) return;
+  const [added, removed] = setDiff([...before.keys()], [...after.keys()]);
+  const r = R(p, name);
+  if (added.length > 0) {
+    emit('rule-changed', 'neutral', [
+      ...r,
+      ` now also mutates the pod templates of ${wordList(added)} (mutateControllers): Argo CD sees them differ from Git unless the Application has the ignoreDifferences the MutatingWebhookConfiguration lists.`,
+    ]);
+  }
+  if (removed.length > 0) {
+    emit('rule-changed', 'neutral', [
+      ...r,
+      ` no longer mutates the pod templates of ${wordList(removed)}: their Pods are still defaulted when created, and the templates are validated as those Pods will be.`,
+    ]);
+  }
 }
 
 function diffRule(p: Policy, name: string, o: Rule, n: Rule, outer: Emit): void {

@@ -51,9 +51,12 @@ export function diffWebhooks(o: readonly Webhook[], n: readonly Webhook[], emit:
           we('webhook-changed', 'neutral', [...W(b), ` now receives ${what} selected by `, code(formatSelector(b[field])), ' instead of ', code(formatSelector(a[field])), '.']);
         }
       }
+      // What a mutating webhook receives changes what is rewritten, not what is admitted (the
+      // rules' own changes say that), so its scope changes are neutral.
+      const mutating = b.type === 'mutating';
       const [ra, rr] = setDiff(resourcesOf(a), resourcesOf(b));
-      if (ra.length > 0) we('webhook-changed', 'stricter', [...W(b), ` now also receives ${wordList(ra)}.`]);
-      if (rr.length > 0) we('webhook-changed', 'looser', [...W(b), ` no longer receives ${wordList(rr)}.`]);
+      if (ra.length > 0) we('webhook-changed', mutating ? 'neutral' : 'stricter', [...W(b), ` now also receives ${wordList(ra)}.`]);
+      if (rr.length > 0) we('webhook-changed', mutating ? 'neutral' : 'looser', [...W(b), ` no longer receives ${wordList(rr)}.`]);
       const [oa, or] = setDiff(operationsOf(a), operationsOf(b));
       if (oa.length > 0) we('webhook-changed', 'stricter', [...W(b), ` now also receives ${wordList(oa)} requests.`]);
       if (or.length > 0) we('webhook-changed', 'looser', [...W(b), ` no longer receives ${wordList(or)} requests.`]);

@@ -227,6 +227,30 @@ describe('diffBundles', () => {
     ]);
   });
 
+  it('says a defaulting rule that stops mutating controller templates (mutateControllers off) changes no verdict', () => {
+    const podOnly = (b: Bundle): void => {
+      const defaults = findPolicy(b, 'resource-defaults');
+      defaults.rules = defaults.rules.filter((r) => r.target.kind === 'Pod');
+      b.webhooks[0].rules = [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE', 'UPDATE'] }];
+    };
+    const d = diff(podOnly);
+    expect(sentences(d)).toEqual([
+      'neutral: Rule "resource-defaults/default-resources" no longer mutates the pod templates of CronJob, DaemonSet, Deployment, Job, ReplicaSet and StatefulSet: their Pods are still defaulted when created, and the templates are validated as those Pods will be.',
+      'neutral: Webhook "mutate-fail-10s-0.portcullis.dev" no longer receives cronjobs, daemonsets, deployments, jobs, replicasets and statefulsets.',
+    ]);
+    const optIn = diffBundles(
+      (() => {
+        const b = clone(before);
+        podOnly(b);
+        return validateBundle(b).bundle;
+      })(),
+      before,
+      { now: NOW },
+    );
+    expect(optIn.summary).toEqual({ stricter: 0, looser: 0, neutral: 2 });
+    expect(sentences(optIn)[0]).toContain('now also mutates the pod templates of CronJob, DaemonSet, Deployment');
+  });
+
   it('falls back to a generic sentence for rule changes it has no words for', () => {
     const d = diff((b) =>
       editRules<'podSecurity'>(b, 'pod-security', 'restricted', (r) => {
