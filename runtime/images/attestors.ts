@@ -10,10 +10,14 @@
  *   valid at the transparency log's integrated time, the SET / inclusion proof verifies, SCTs
  *   (`ctlogThreshold`), the signature verifies — then the identity is matched here, exactly or by
  *   anchored regex; and the payload/statement names the digest.
+ * - Sigstore bundles come as a DSSE envelope (an in-toto statement that must name the digest) or as
+ *   a message signature over the image manifest (its message digest must be the admitted digest,
+ *   and the signature is verified over the manifest bytes read from the registry by that digest).
  *
  * Pure apart from CPU: no I/O. Failures are reasons (verdicts); configuration problems throw.
  */
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
+import { HashAlgorithm } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity, type SignedEntity, type TrustMaterial, type VerifierOptions } from '@sigstore/verify';
 import type { Attestor, AttestorSet, KeyAttestor, KeylessAttestor } from '../bundle';
 import { ImageConfigError } from './errors';
@@ -90,10 +94,12 @@ function verifyKey(attestor: KeyAttestor, c: SignatureCandidate, digest: string,
   const bundle = parseBundle(c);
   if (typeof bundle === 'string') return bundle;
   if (bundle.verificationMaterial.content.$case !== 'publicKey') return 'bundle is signed by a certificate, not a key';
+  const messageProblem = messageSignatureProblem(bundle, c, digest);
+  if (messageProblem !== undefined) return messageProblem;
   const tlog = attestor.requireTlog ? 1 : 0;
   // Without requireTlog, log entries are not evaluated (they may come from a log this root lacks).
   const checked: Bundle = tlog === 1 ? bundle : { ...bundle, verificationMaterial: { ...bundle.verificationMaterial, tlogEntries: [] } };
-  const problem = sigstoreCheck(() => toSignedEntity(checked), keyMaterial(ctx, attestor, key), {
+  const problem = sigstoreCheck(() => toSignedEntity(checked, c.artifact), keyMaterial(ctx, attestor, key), {
     tlogThreshold: tlog,
     ctlogThreshold: 0,
     timestampThreshold: tlog,
@@ -122,7 +128,9 @@ function verifyKeyless(attestor: KeylessAttestor, c: SignatureCandidate, digest:
     const bundle = parseBundle(c);
     if (typeof bundle === 'string') return bundle;
     if (bundle.verificationMaterial.content.$case === 'publicKey') return 'bundle is signed by a key, not a certificate';
-    entity = () => toSignedEntity(bundle);
+    const messageProblem = messageSignatureProblem(bundle, c, digest);
+    if (messageProblem !== undefined) return messageProblem;
+    entity = () => toSignedEntity(bundle, c.artifact);
     covers = () => bundleCoversDigest(bundle, digest, ctx);
   }
   let signer: SignerIdentity;
@@ -160,9 +168,28 @@ function parseBundle(c: BundleSignature): Bundle | string {
   }
 }
 
+/**
+ * A message-signature bundle signs the image manifest itself: its message digest must be the
+ * admitted digest (sha256), and the manifest bytes must be at hand for the signature check. Checked
+ * before the signature, so a bundle for another image says so instead of "signature failed".
+ */
+function messageSignatureProblem(bundle: Bundle, c: BundleSignature, digest: string): string | undefined {
+  const content = bundle.content;
+  if (content.$case !== 'messageSignature') return undefined;
+  const md = content.messageSignature.messageDigest;
+  if (md === undefined || md.algorithm !== HashAlgorithm.SHA2_256) {
+    return 'bundle carries a message signature whose digest is not sha256 (an image manifest digest is)';
+  }
+  const signed = `sha256:${Buffer.from(md.digest).toString('hex')}`;
+  if (signed !== digest) return `bundle's message signature is over ${signed}, not ${digest}`;
+  if (c.artifact === undefined) return 'bundle carries a message signature, but the image manifest it signs could not be read';
+  return undefined;
+}
+
 function bundleCoversDigest(bundle: Bundle, digest: string, ctx: AttestorContext): string | undefined {
   const content = bundle.content;
-  if (content.$case !== 'dsseEnvelope') return 'bundle carries a message signature, not an in-toto statement about the image';
+  // A message signature was matched to the digest before verification (messageSignatureProblem).
+  if (content.$case === 'messageSignature') return undefined;
   return checkInTotoStatement(content.dsseEnvelope.payloadType, content.dsseEnvelope.payload, digest, ctx.acceptedPredicateTypes);
 }
 

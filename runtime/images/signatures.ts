@@ -7,7 +7,9 @@
  *   Rekor bundle (SET).
  * - Sigstore bundle v0.3 as OCI 1.1 referrers (artifactType
  *   `application/vnd.dev.sigstore.bundle.v0.3+json`), through the referrers API or the
- *   `sha256-<hex>` referrers tag.
+ *   `sha256-<hex>` referrers tag. A bundle holds either a DSSE envelope (an in-toto statement
+ *   naming the digest) or a message signature over the image manifest itself; for the latter the
+ *   manifest's bytes (read by digest, so checked against it) are what the signature covers.
  */
 import type { Deadline } from './deadline';
 import { signatureTag } from './digest';
@@ -47,6 +49,13 @@ export interface BundleSignature {
   source: string;
   /** The Sigstore bundle JSON (parsed, not yet validated). */
   bundle: unknown;
+  /** For a message-signature bundle: the image manifest's bytes (the signed artifact). */
+  artifact?: Buffer;
+}
+
+/** Whether a bundle's JSON carries a message signature (rather than a DSSE envelope). */
+function signsMessage(bundle: unknown): boolean {
+  return bundle !== null && typeof bundle === 'object' && 'messageSignature' in bundle;
 }
 
 export type SignatureCandidate = LegacySignature | BundleSignature;
@@ -110,6 +119,12 @@ export async function bundleSignatures(
   deadline: Deadline,
 ): Promise<BundleSignature[]> {
   const refs = await client.referrers(repository, digest, SIGSTORE_BUNDLE_V03, deadline);
+  // The image manifest, read once and only if some bundle signs it directly (message signature).
+  let imageManifest: Promise<Buffer | undefined> | undefined;
+  const artifact = (): Promise<Buffer | undefined> => {
+    imageManifest ??= client.manifest(repository, digest, deadline).then((m) => m?.body);
+    return imageManifest;
+  };
   const out = await Promise.all(
     refs.slice(0, MAX_SIGNATURES).map(async (ref): Promise<BundleSignature | undefined> => {
       const manifest = await client.manifest(repository, ref.digest, deadline);
@@ -119,11 +134,18 @@ export async function bundleSignatures(
       const layer = descriptors(manifest.json.layers).find((l) => l.mediaType === SIGSTORE_BUNDLE_V03);
       if (!layer) return undefined;
       const blob = await client.blob(repository, layer.digest, deadline, 1024 * 1024);
+      let bundle: unknown;
       try {
-        return { format: 'bundle', source: `${repository}@${ref.digest}`, bundle: JSON.parse(blob.toString('utf8')) };
+        bundle = JSON.parse(blob.toString('utf8'));
       } catch {
         return undefined;
       }
+      const sig: BundleSignature = { format: 'bundle', source: `${repository}@${ref.digest}`, bundle };
+      if (signsMessage(bundle)) {
+        const bytes = await artifact();
+        if (bytes !== undefined) sig.artifact = bytes;
+      }
+      return sig;
     }),
   );
   return out.filter((s): s is BundleSignature => s !== undefined);

@@ -433,6 +433,56 @@ function dsseBundleV03(
   };
 }
 
+/**
+ * A Sigstore bundle v0.3 with a message signature (no DSSE) over `artifact` (for an image: its
+ * manifest bytes, so the message digest is the image digest), with a hashedrekord log entry unless
+ * `log` is undefined. `signer` is the verification material (certificate or public-key hint).
+ */
+export function messageBundleV03(
+  log: TestTransparencyLog | undefined,
+  privateKey: KeyObject,
+  verifierPem: string,
+  signer: Record<string, unknown>,
+  artifact: Buffer,
+): Record<string, unknown> {
+  const digest = createHash('sha256').update(artifact);
+  const sig = sign('sha256', artifact, privateKey).toString('base64');
+  const tlogEntries: unknown[] = [];
+  if (log) {
+    const body = {
+      apiVersion: '0.0.1',
+      kind: 'hashedrekord',
+      spec: {
+        data: { hash: { algorithm: 'sha256', value: createHash('sha256').update(artifact).digest('hex') } },
+        signature: { content: sig, publicKey: { content: Buffer.from(verifierPem).toString('base64') } },
+      },
+    };
+    const integratedTime = Math.floor(Date.now() / 1000);
+    const entry = new TestTransparencyLogView(log).entryAtZero(body, integratedTime);
+    tlogEntries.push({
+      logIndex: '0',
+      logId: { keyId: Buffer.from(log.logIdHex, 'hex').toString('base64') },
+      kindVersion: { kind: 'hashedrekord', version: '0.0.1' },
+      integratedTime: String(integratedTime),
+      inclusionPromise: { signedEntryTimestamp: entry.SignedEntryTimestamp },
+      inclusionProof: log.inclusionProof(entry.Payload.body, 0),
+      canonicalizedBody: entry.Payload.body,
+    });
+  }
+  return {
+    mediaType: BUNDLE_V03,
+    verificationMaterial: { ...signer, tlogEntries, timestampVerificationData: {} },
+    messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: digest.digest('base64') }, signature: sig },
+  };
+}
+
+/** The exact bytes of a manifest in the registry (what a message-signature bundle signs). */
+export async function manifestBytes(registryUrl: string, repo: string, digest: string): Promise<Buffer> {
+  const res = await fetch(`${registryUrl}/v2/${repo}/manifests/${digest}`, { headers: { accept: OCI_MANIFEST } });
+  if (res.status !== 200) throw new Error(`manifest ${repo}@${digest}: ${res.status}`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
 /** Signs entries at log index 0 (so the one-leaf inclusion proof is exact). */
 class TestTransparencyLogView {
   constructor(private readonly log: TestTransparencyLog) {}
