@@ -7,6 +7,7 @@
 import type { Webhook } from '../bundle';
 import type { Decision, EvaluationError } from '../engine/types';
 import type { AdmissionResponse } from './admission-review';
+import { exemptionAnnotations, expiringExemptionWarnings } from './exemption-text';
 import { auditAnnotations, boundedLines, boundedWarnings, errorLine, violationLine, warningLine } from './violation-text';
 
 /** The outcome label used in logs and metrics. */
@@ -23,20 +24,33 @@ export function unevaluatedResponse(uid: string): EncodedDecision {
   return { response: { uid, allowed: true }, outcome: 'skipped', patched: false };
 }
 
-export function encodeDecision(uid: string, webhook: Pick<Webhook, 'type' | 'failurePolicy'>, decision: Decision): EncodedDecision {
+/**
+ * The exemptions a decision used (only when one did) add a `<policy>.exemptions` audit annotation
+ * per policy, and a warning for each that expires within 30 days of `now()` (exemption-text.ts).
+ */
+export function encodeDecision(
+  uid: string,
+  webhook: Pick<Webhook, 'type' | 'failurePolicy'>,
+  decision: Decision,
+  now: () => Date = () => new Date(),
+): EncodedDecision {
   const enforceDenied = !decision.allowed || decision.violations.length > 0;
   const hasErrors = decision.errors.length > 0;
   const failClosed = hasErrors && webhook.failurePolicy === 'Fail';
   const response: AdmissionResponse = { uid, allowed: !(enforceDenied || failClosed) };
+  const applied = decision.exemptions;
+  const expiring = applied === undefined ? undefined : expiringExemptionWarnings(applied, now());
 
-  if (decision.warnings.length > 0 || (hasErrors && !failClosed)) {
+  if (decision.warnings.length > 0 || (hasErrors && !failClosed) || (expiring !== undefined && expiring.length > 0)) {
     const warningLines = decision.warnings.map(warningLine);
+    if (expiring !== undefined) warningLines.push(...expiring);
     if (hasErrors && !failClosed) {
       warningLines.push(...decision.errors.map((e) => `${errorLine(e)}; admitted (failurePolicy Ignore)`));
     }
     response.warnings = boundedWarnings(warningLines);
   }
   if (decision.warnings.length > 0) response.auditAnnotations = auditAnnotations(decision.warnings);
+  if (applied !== undefined) response.auditAnnotations = { ...response.auditAnnotations, ...exemptionAnnotations(applied) };
 
   if (!response.allowed) {
     const lines = decision.violations.map(violationLine);

@@ -19,6 +19,7 @@ import {
   type AdmissionReviewResponse,
 } from './admission-review';
 import { encodeDecision, engineFailure, unevaluatedResponse } from './admission-response';
+import { exemptionKeys } from './exemption-text';
 import { webhookServes, type BundleStore, type WebhookBinding } from './bundle-state';
 import type { ServerMetrics } from './metrics';
 import type { BodyBudget } from './body-budget';
@@ -122,12 +123,15 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
 
   /** Encode, count and log an answered review (evaluated when `decision` is given). */
   const answer = (review: AdmissionRequest, webhook: Webhook, target: Target | undefined, started: number, decision?: Decision): AdmissionReviewResponse => {
-    const encoded = decision === undefined ? unevaluatedResponse(review.uid) : encodeDecision(review.uid, webhook, decision);
+    const encoded = decision === undefined ? unevaluatedResponse(review.uid) : encodeDecision(review.uid, webhook, decision, now);
     const seconds = (performance.now() - started) / 1000;
     // The kind label is bounded to the kinds Portcullis knows: a caller cannot mint label values.
     const kindLabel = target === undefined ? 'other' : review.kind.kind;
     metrics.request(webhook.path, review.operation, kindLabel, encoded.outcome, seconds);
-    if (decision !== undefined && review.dryRun !== true) metrics.results(decision.results);
+    if (decision !== undefined && review.dryRun !== true) {
+      metrics.results(decision.results);
+      if (decision.exemptions !== undefined) metrics.exemptionsApplied(decision.exemptions);
+    }
     logAdmission({
       uid: review.uid,
       webhook: webhook.path,
@@ -141,6 +145,7 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = (app:
       patched: encoded.patched,
       violations: ruleKeys(decision?.violations),
       warnings: ruleKeys(decision?.warnings),
+      exemptions: decision?.exemptions === undefined ? undefined : exemptionKeys(decision.exemptions),
       errors: decision === undefined || decision.errors.length === 0 ? undefined : decision.errors.map((e) => `${e.policy}/${e.rule}: ${e.message}`),
       durationMs: Math.round(seconds * 100_000) / 100,
     });

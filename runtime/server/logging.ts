@@ -41,6 +41,8 @@ export interface AdmissionLogRecord {
   violations?: string[] | undefined;
   /** `policy/rule:control` of each Audit warning (absent when none). */
   warnings?: string[] | undefined;
+  /** `policy/exemption` of each exemption that relieved a finding (absent when none). */
+  exemptions?: string[] | undefined;
   /** `policy/rule: message` of each evaluation error (absent when none). */
   errors?: string[] | undefined;
   durationMs: number;
@@ -83,6 +85,7 @@ export function admissionFields(r: AdmissionLogRecord): string {
   out += `,"dryRun":${r.dryRun},"decision":${jsonString(r.decision)},"patched":${r.patched}`;
   if (r.violations !== undefined) out += `,"violations":${jsonStrings(r.violations)}`;
   if (r.warnings !== undefined) out += `,"warnings":${jsonStrings(r.warnings)}`;
+  if (r.exemptions !== undefined) out += `,"exemptions":${jsonStrings(r.exemptions)}`;
   if (r.errors !== undefined) out += `,"errors":${jsonStrings(r.errors)}`;
   return `${out},"durationMs":${JSON.stringify(r.durationMs)}`;
 }

@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Policy } from '../bundle';
-import type { RuleResult } from '../engine/types';
+import type { AppliedExemption, RuleResult } from '../engine/types';
 
 /** What runtime/images calls on every verdict-cache lookup. */
 export interface SignatureCacheMetrics {
@@ -163,6 +163,7 @@ export class ServerMetrics implements SignatureCacheMetrics {
   private readonly bundleInfo: Gauge<'hash' | 'name'>;
   private readonly bundleReloads: Counter<'result'>;
   private readonly exemptionExpiry: Gauge<'policy' | 'exemption' | 'owner'>;
+  private readonly exemptionsUsed: Counter<'policy' | 'exemption'>;
   private readonly tlsReloads: Counter<'result'>;
   private readonly bodyBudgetWaits: Counter;
   private readonly batchSizes: Histogram;
@@ -222,6 +223,12 @@ export class ServerMetrics implements SignatureCacheMetrics {
       labelNames: ['policy', 'exemption', 'owner'],
       registers,
     });
+    this.exemptionsUsed = new Counter({
+      name: 'portcullis_exemptions_applied_total',
+      help: 'Evaluated reviews (not dry runs) in which an exemption relieved a finding, by policy and exemption (names from the bundle)',
+      labelNames: ['policy', 'exemption'],
+      registers,
+    });
     this.bundleReloads = new Counter({
       name: 'portcullis_bundle_reloads_total',
       help: 'Bundle (re)load attempts, by result (loaded, unchanged, refused)',
@@ -273,6 +280,19 @@ export class ServerMetrics implements SignatureCacheMetrics {
         this.resultSlots.set(r, slot);
       }
       slot.pending += 1;
+    }
+  }
+
+  /**
+   * The exemptions one review used (`Decision.exemptions`, present only when one applied): each
+   * (policy, exemption) counts once per review. Label values are the bundle's names only.
+   */
+  exemptionsApplied(applied: readonly AppliedExemption[]): void {
+    for (let i = 0; i < applied.length; i += 1) {
+      const a = applied[i];
+      let first = true;
+      for (let j = 0; j < i; j += 1) if (applied[j].exemption === a.exemption && applied[j].policy === a.policy) first = false;
+      if (first) this.exemptionsUsed.inc({ policy: a.policy, exemption: a.exemption.name });
     }
   }
 
