@@ -13,6 +13,7 @@ import { DefaultResources, DefaultSeccomp, Policy, type PolicyProps, type Portcu
 import { ARGOCD_IGNORE_DIFFERENCES_ANNOTATION } from '../../constructs/argocd-ignore-differences';
 import { canonicalQuantity } from '../../constructs/canonical-quantity';
 import { createReferenceApp } from '../../policies/app';
+import { config } from '../../policies/config';
 import { newApp, NOW, readManifests, synthError, tempDir, type Json, type K8sObject } from './helpers';
 
 const CONTROLLER_RESOURCES = ['cronjobs', 'daemonsets', 'deployments', 'jobs', 'replicasets', 'replicationcontrollers', 'statefulsets'];
@@ -148,6 +149,18 @@ describe('Argo CD ignoreDifferences for opted-in controller mutation', () => {
     const localhost = { spec: { template: { spec: { containers: [], securityContext: { seccompProfile: { type: 'Localhost' } } } } } };
     expect(normalize(localhost)).toEqual(localhost);
   });
+});
+
+it('docs/argocd-application.yaml shows expressions synth really emits for the reference defaults', () => {
+  const app = newApp();
+  const p = new Policy(app, 'resource-defaults', { mode: 'Enforce' });
+  new DefaultResources(p, 'defaults', { ...config.resourceDefaults, mutateControllers: true });
+  new DefaultSeccomp(p, 'seccomp', { mutateControllers: true });
+  const annotation = mutatingConfiguration(app).metadata.annotations[ARGOCD_IGNORE_DIFFERENCES_ANNOTATION] as string;
+  const deployment = (parse(annotation) as Array<{ kind: string; jqPathExpressions: string[] }>).find((e) => e.kind === 'Deployment');
+  const documented = [...readFileSync(path.resolve(__dirname, '../../docs/argocd-application.yaml'), 'utf8').matchAll(/^#\s+- (\.spec\..*)$/gm)].map((m) => m[1]);
+  expect(documented.length).toBeGreaterThan(4);
+  for (const e of documented) expect(deployment?.jqPathExpressions).toContain(e);
 });
 
 describe('canonicalQuantity (what the API server writes back)', () => {
