@@ -19,7 +19,9 @@
  *   would compare with is malformed, that resource is not defaulted.
  * - Idempotent: a second pass over the mutated object produces no operations.
  * - Pods are defaulted at CREATE only (their spec is immutable afterwards, so a patch on UPDATE would
- *   make the API server refuse the update); controllers' pod templates on CREATE and UPDATE.
+ *   make the API server refuse the update); controllers' pod templates on CREATE and UPDATE, when
+ *   the bundle has controller rules (opt-in `mutateControllers`: a rewritten template drifts from
+ *   Git). Otherwise a controller is validated as its Pods will be (../pod-defaults-relief.ts).
  *
  * Patches are RFC 6902 `add` operations against the admitted object (JSON Pointers located via the
  * rule's target, so Deployments, CronJobs, … are patched in their pod templates).

@@ -9,7 +9,9 @@
  *   `container.seccomp.security.alpha.kubernetes.io/<name>`) — the API server rejects a pod whose
  *   field and annotation disagree, so an explicit annotation is an explicit choice, too.
  * Pods are mutated at CREATE only (a Pod's securityContext is immutable; see pod-spec-mutability.ts);
- * controllers' pod templates on CREATE and UPDATE.
+ * controllers' pod templates on CREATE and UPDATE when the bundle has controller rules (opt-in
+ * `mutateControllers`); otherwise a controller is validated as its Pods will be
+ * (../pod-defaults-relief.ts).
  * Never applied to Windows pods (`spec.os.name: windows`): the API server forbids seccomp there.
  * An explicit choice (including `Unconfined`) is never overwritten; validation (Pod Security) judges
  * it. Idempotent: once set, a second pass adds nothing.
