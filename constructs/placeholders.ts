@@ -65,6 +65,15 @@ function hintOf(value: string): string {
   return value.trimStart().slice(PLACEHOLDER_PREFIX.length).replace(/^[:\s]+/, '') || value;
 }
 
+/**
+ * Whether none of the values holds a placeholder. For building a policy only once its settings are
+ * filled in, so that a refused synth lists the placeholders rather than what they would break:
+ * `if (isFilled(config.registry)) images(app, config);`
+ */
+export function isFilled(...values: unknown[]): boolean {
+  return values.every((v) => unfilledPlaceholders(v).length === 0);
+}
+
 /** One unfilled value, as a construct: synth reports it with the placeholder's file and line. */
 class UnfilledValue extends Construct {
   readonly location: SourceLocation | undefined;

@@ -120,7 +120,7 @@ export function appTs(): string {
  * The policy set as an app. \`main.ts\` synthesizes it into dist/; tests may build it with their own
  * props (output folder, clock) and config.
  */
-import { PortcullisApp, RequireFilled, type PortcullisAppProps } from 'portcullis';
+import { isFilled, PortcullisApp, RequireFilled, type PortcullisAppProps } from 'portcullis';
 import { config as teamConfig, type TeamConfig } from './config';
 import { images } from './images';
 import { podSecurity } from './pod-security';
@@ -138,7 +138,8 @@ export function createApp(props: PortcullisAppProps = {}, config: TeamConfig = t
   new RequireFilled(app, 'config', config);
   // Mutating policies first (the engine runs mutation before validation anyway).
   resourceDefaults(app, config);
-  images(app, config);
+  // Built once its registry and signing identity are filled in (until then synth lists the placeholders).
+  if (isFilled(config.registry, config.signing)) images(app, config);
   resourceLimits(app, config);
   podSecurity(app, config);
   return app;

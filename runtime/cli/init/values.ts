@@ -36,13 +36,13 @@ export const PINNED_PACKAGES = ['cdk8s', 'constructs', 'cdk8s-cli', 'typescript'
 
 /** The placeholder text (`placeholder()` prefixes it with REPLACE-ME) where a value was not given. */
 export const HINTS = {
-  registry: 'your registry host, e.g. registry.acme.example (init --registry)',
-  publicKey: 'your Cosign PEM public key, e.g. the contents of cosign.pub (init --public-key), or sign keyless instead',
-  keylessIdentity: 'the signing identity (certificate subject), e.g. https://github.com/acme/build/.github/workflows/release.yml@refs/heads/main (init --keyless-identity)',
-  keylessIssuer: 'the OIDC issuer, e.g. https://token.actions.githubusercontent.com (init --keyless-issuer)',
-  exemptionHelp: 'where developers ask for an exemption, e.g. https://github.com/acme/policies/issues/new (init --exemption-help)',
-  runtimeImage: 'the Portcullis runtime image your cluster pulls, e.g. registry.acme.example/platform/portcullis:0.2.0 (init --runtime-image)',
-  repoUrl: 'the Git URL of this repository (init --repo-url)',
+  registry: 'your registry host, e.g. registry.acme.example [init --registry]',
+  publicKey: 'your Cosign PEM public key, e.g. the contents of cosign.pub [init --public-key], or sign keyless instead',
+  keylessIdentity: 'the signing identity (certificate subject), e.g. https://github.com/acme/build/.github/workflows/release.yml@refs/heads/main [init --keyless-identity]',
+  keylessIssuer: 'the OIDC issuer, e.g. https://token.actions.githubusercontent.com [init --keyless-issuer]',
+  exemptionHelp: 'where developers ask for an exemption, e.g. https://github.com/acme/policies/issues/new [init --exemption-help]',
+  runtimeImage: 'the Portcullis runtime image your cluster pulls, e.g. registry.acme.example/platform/portcullis:0.2.0 [init --runtime-image]',
+  repoUrl: 'the Git URL of this repository [init --repo-url]',
 } as const;
 
 /** A TypeScript single-quoted string literal. */
