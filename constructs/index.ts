@@ -12,6 +12,7 @@ export * from './rules/require-labels';
 export * from './rules/default-seccomp';
 export * from './tls';
 export * from './runtime-chart';
+export * from './observability';
 export * from './sync-waves';
 export * from './webhook-groups';
 export { SYNTH_NOW_ENV } from './synth-clock';

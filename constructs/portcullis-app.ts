@@ -8,6 +8,7 @@
  *   10-tls.k8s.yaml        cert-manager Issuers and Certificates             (sync wave 1)
  *   20-bundle.k8s.yaml     the bundle ConfigMap                              (sync wave 2)
  *   30-runtime.k8s.yaml    Deployment, Service, PodDisruptionBudget, HPA     (sync wave 2)
+ *   35-observability.k8s.yaml  PodMonitor, PrometheusRule, dashboard ConfigMap (sync wave 2; opt-in)
  *   40-webhooks.k8s.yaml   Mutating/ValidatingWebhookConfiguration           (sync wave 3)
  *   portcullis-bundle.json the bundle itself (pretty canonical JSON)
  *   portcullis-bundle.schema.json  its JSON Schema (from runtime/bundle/schema.ts)
@@ -34,6 +35,7 @@ import {
 import { neverEvaluatedNamespaces, setAppContext, type AppContext } from './app-context';
 import { Exemption } from './exemption';
 import { NamespaceChart } from './namespace-chart';
+import { OBSERVABILITY_CHART_ID, ObservabilityChart, type ObservabilityOptions } from './observability';
 import { Policy } from './policy';
 import { BundleChart, RuntimeChart, RUNTIME_DEFAULTS, type RuntimeOptions } from './runtime-chart';
 import { listFiles, publishDirectory } from './publish';
@@ -74,6 +76,12 @@ export interface PortcullisAppProps extends AppProps {
    * @default PORTCULLIS_SYNTH_NOW if set, else the current time
    */
   readonly now?: Date;
+  /**
+   * The observability pack (constructs/observability.ts): PodMonitor, PrometheusRule and Grafana
+   * dashboard. Needs prometheus-operator's CRDs in the cluster.
+   * @default off
+   */
+  readonly observability?: ObservabilityOptions | false;
 }
 
 /** Synth refused: every problem, each with its construct path, source location and fix. */
@@ -92,6 +100,8 @@ const SERVICE_NAME = 'portcullis';
 /** Exemptions expiring within this many days draw a synth warning. */
 export const EXPIRY_WARNING_DAYS = 30;
 const SERVICE_ACCOUNT = 'portcullis';
+/** The runtime Deployment's name (runtime-chart.ts). */
+const DEPLOYMENT_NAME = 'portcullis';
 
 export class PortcullisApp extends App {
   readonly bundleName: string;
@@ -157,6 +167,18 @@ export class PortcullisApp extends App {
       bundleHash: hash,
       options: this.props.runtime ?? {},
     });
+    const observability = this.props.observability;
+    if (observability !== undefined && observability !== false) {
+      new ObservabilityChart(this, OBSERVABILITY_CHART_ID, {
+        namespace: this.namespace,
+        serviceName: SERVICE_NAME,
+        deploymentName: DEPLOYMENT_NAME,
+        bundle,
+        bundleHash: hash,
+        tls,
+        options: observability,
+      });
+    }
     new WebhooksChart(this, '40-webhooks', { webhooks: bundle.webhooks, policies: bundle.policies, namespace: this.namespace, serviceName: SERVICE_NAME, tls });
     this.built = { bundle, hash, json };
     return this.built;

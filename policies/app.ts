@@ -18,6 +18,8 @@ export function createReferenceApp(props: PortcullisAppProps = {}, config: TeamC
     namespace: config.runtimeNamespace,
     runtime: { image: config.runtimeImage },
     exemptionHelp: config.exemptionHelp,
+    // Alerts, PodMonitor and Grafana dashboard (35-observability.k8s.yaml); needs prometheus-operator.
+    observability: {},
     ...props,
   });
   // Mutating policies first (their order within a webhook is fixed by the engine contract anyway).

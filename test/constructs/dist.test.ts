@@ -17,6 +17,7 @@ import { matchesLabelSelector } from '../../runtime/engine/label-selector';
 import type { AdmissionInput } from '../../runtime/engine/types';
 import { newApp, readManifests, readTree, tempDir, type Json, type K8sObject } from './helpers';
 import { checkKubernetesObject } from './k8s-schemas';
+import { checkMonitoringObject } from '../observability/monitoring-schemas';
 
 const COMMITTED = path.resolve(__dirname, '../../dist');
 
@@ -59,6 +60,7 @@ describe('dist/ of the reference policy set', () => {
       '10-tls.k8s.yaml',
       '20-bundle.k8s.yaml',
       '30-runtime.k8s.yaml',
+      '35-observability.k8s.yaml',
       '40-webhooks.k8s.yaml',
       'portcullis-bundle.json',
       'portcullis-bundle.schema.json',
@@ -68,11 +70,16 @@ describe('dist/ of the reference policy set', () => {
     expect(kinds('10-tls.k8s.yaml')).toEqual(['Issuer', 'Certificate', 'Issuer', 'Certificate']);
     expect(kinds('20-bundle.k8s.yaml')).toEqual(['ConfigMap']);
     expect(kinds('30-runtime.k8s.yaml')).toEqual(['Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']);
+    expect(kinds('35-observability.k8s.yaml')).toEqual(['PodMonitor', 'PrometheusRule', 'ConfigMap']);
     expect(kinds('40-webhooks.k8s.yaml')).toEqual(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
   });
 
   it('holds only valid Kubernetes objects (published schemas; fields all defined in v1.28)', () => {
-    for (const o of objects) expect(checkKubernetesObject(o).problems, `${o.kind}/${o.metadata.name}`).toEqual([]);
+    for (const o of objects) {
+      // prometheus-operator's CRDs (the observability pack): checked against their CRD fields.
+      const problems = o.apiVersion.startsWith('monitoring.coreos.com/') ? checkMonitoringObject(o) : checkKubernetesObject(o).problems;
+      expect(problems, `${o.kind}/${o.metadata.name}`).toEqual([]);
+    }
   });
 
   it('puts namespaced objects in the runtime namespace and cluster-scoped ones in none', () => {
@@ -99,7 +106,7 @@ describe('dist/ of the reference policy set', () => {
     expect(of('Namespace')).toBe(of('ServiceAccount'));
     expect(of('Namespace')).toBeLessThan(of('Certificate'));
     expect(of('Certificate')).toBeLessThan(of('Deployment'));
-    for (const k of ['ConfigMap', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']) expect(of(k)).toBe(of('Deployment'));
+    for (const k of ['ConfigMap', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'PodMonitor', 'PrometheusRule']) expect(of(k)).toBe(of('Deployment'));
     expect(of('Deployment')).toBeLessThan(of('ValidatingWebhookConfiguration'));
     expect(of('MutatingWebhookConfiguration')).toBe(of('ValidatingWebhookConfiguration'));
     expect(Math.max(...objects.map(wave))).toBe(of('ValidatingWebhookConfiguration'));
