@@ -4,6 +4,7 @@ import { appContext } from '../app-context';
 import type { Policy } from '../policy';
 import { imageGlobScope } from '../../runtime/engine/image-ref';
 import { checkPattern } from '../../runtime/engine/safe-regex';
+import { repositoryProblem } from '../../runtime/images/repository';
 import { globProblems } from './image-references';
 import { PolicyRule, isPodTarget, type RuleSpec } from './policy-rule';
 
@@ -58,6 +59,11 @@ export interface VerifyImagesProps {
   readonly negativeCacheTtlSeconds?: number;
   /** The only registries this rule may contact (no other host is ever contacted). */
   readonly registries: readonly Registry[];
+  /**
+   * Read signatures from this repository instead of the image's own (cosign's COSIGN_REPOSITORY):
+   * `host[:port]/path`, no tag or digest. Its host must be listed in `registries`.
+   */
+  readonly repository?: string;
 }
 
 /** A key-based (Cosign `--key`) attestor: a PEM public key. */
@@ -142,6 +148,7 @@ export class VerifyImages extends PolicyRule {
       registries: p.registries.map((r) => ({ ...r })),
     };
     if (p.skipImageReferences !== undefined && p.skipImageReferences.length > 0) s.skipImageReferences = [...p.skipImageReferences];
+    if (p.repository !== undefined && s.type === 'verifyImages') s.repository = p.repository;
     return s;
   }
 
@@ -185,6 +192,12 @@ export class VerifyImages extends PolicyRule {
         out.push(`imageReferences "${g}" has a wildcard registry host; the runtime would contact any host an attacker names. Fix: name the registry host exactly.`);
       } else if (!hosts.has(host)) {
         out.push(`imageReferences "${g}" is served by registry "${host}", which is not in registries. Fix: add { host: "${host}" } to registries.`);
+      }
+    }
+    if (p.repository !== undefined) {
+      const why = repositoryProblem(p.repository, p.registries);
+      if (why !== undefined) {
+        out.push(`${why}: signatures would be read from a host the rule may not contact. Fix: write host[:port]/path with a host listed in registries (or add that registry).`);
       }
     }
     if (this.props.requestTimeoutMs !== undefined && (!Number.isInteger(this.requestTimeoutMs) || this.requestTimeoutMs < 1)) {

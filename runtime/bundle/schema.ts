@@ -137,6 +137,11 @@ export const VerifyImagesRule = obj({
   negativeCacheTtlSeconds: Type.Integer({ minimum: 0 }),
   /** Registries this rule may contact; nothing else is ever contacted. */
   registries: Type.Array(Registry, { minItems: 1 }),
+  /**
+   * Where signatures are stored when not next to the image (cosign's COSIGN_REPOSITORY, Kyverno's
+   * `repository`): `host[:port]/path`, without tag or digest; its host must be one of `registries`.
+   */
+  repository: Type.Optional(NonEmpty),
 });
 
 export const Quantity = Type.String({ minLength: 1, description: 'A Kubernetes resource quantity, e.g. 100m, 128Mi' });

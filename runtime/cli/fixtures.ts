@@ -17,7 +17,12 @@
  *       rule: restricted
  *       result: fail                      # pass | fail | warn | skip | exempt | error
  *       controls: [privileged]            # optional: exactly the controls that rule reported
+ *       exemptions: [network-tools]       # optional: exactly the exemptions that relieved findings
+ *                                         #   of that rule (entirely or some values; [] = none)
  *       patched: true                     # optional: whether mutation changed the resource
+ *
+ * `result: exempt` means the rule found something and exemptions relieved all of it; a rule whose
+ * findings an exemption relieved only partly is `fail`/`warn` and still lists the exemption.
  *
  * Offline, fixtures never contact a registry: verifyImages rules that match an image report
  * `error` (no verifier), so fixtures for signatures test the error path or images outside the
@@ -42,6 +47,7 @@ export interface FixtureExpectation {
   rule?: string;
   result?: RuleResultKind;
   controls?: string[];
+  exemptions?: string[];
   patched?: boolean;
 }
 
@@ -80,7 +86,7 @@ function stringArray(v: unknown, file: string, what: string): string[] {
 function parseExpectation(v: unknown, file: string, i: number): FixtureExpectation {
   const at = `results[${i}]`;
   if (!isRecord(v)) fail(file, `${at} must be an object`);
-  const known = ['resource', 'resources', 'allowed', 'policy', 'rule', 'result', 'controls', 'patched'];
+  const known = ['resource', 'resources', 'allowed', 'policy', 'rule', 'result', 'controls', 'exemptions', 'patched'];
   for (const k of Object.keys(v)) if (!known.includes(k)) fail(file, `${at}: unknown field "${k}"`);
   const resources = v.resources !== undefined ? stringArray(v.resources, file, `${at}.resources`) : [];
   if (typeof v.resource === 'string') resources.push(v.resource);
@@ -94,7 +100,7 @@ function parseExpectation(v: unknown, file: string, i: number): FixtureExpectati
     if (typeof v.patched !== 'boolean') fail(file, `${at}.patched must be true or false`);
     e.patched = v.patched;
   }
-  if (v.policy !== undefined || v.rule !== undefined || v.result !== undefined || v.controls !== undefined) {
+  if (v.policy !== undefined || v.rule !== undefined || v.result !== undefined || v.controls !== undefined || v.exemptions !== undefined) {
     if (typeof v.policy !== 'string' || typeof v.rule !== 'string') fail(file, `${at}: policy and rule go together`);
     e.policy = v.policy;
     e.rule = v.rule;
@@ -105,9 +111,10 @@ function parseExpectation(v: unknown, file: string, i: number): FixtureExpectati
       e.result = v.result as RuleResultKind;
     }
     if (v.controls !== undefined) e.controls = stringArray(v.controls, file, `${at}.controls`);
+    if (v.exemptions !== undefined) e.exemptions = stringArray(v.exemptions, file, `${at}.exemptions`);
   }
-  if (e.allowed === undefined && e.result === undefined && e.controls === undefined && e.patched === undefined) {
-    fail(file, `${at} expects nothing (give allowed, result, controls or patched)`);
+  if (e.allowed === undefined && e.result === undefined && e.controls === undefined && e.exemptions === undefined && e.patched === undefined) {
+    fail(file, `${at} expects nothing (give allowed, result, controls, exemptions or patched)`);
   }
   return e;
 }
@@ -187,6 +194,11 @@ export async function runFixture(fixture: Fixture, bundle: Bundle, now: Date = n
         if (e.controls !== undefined) {
           const reported = [...r.violations, ...r.warnings].filter((v) => v.policy === e.policy && v.rule === e.rule).map((v) => v.control);
           check(resource, `${id} controls`, [...new Set(e.controls)].sort().join(','), [...new Set(reported)].sort().join(','));
+        }
+        if (e.exemptions !== undefined) {
+          const used = r.exemptions.filter((x) => x.policy === e.policy && x.rule === e.rule).map((x) => x.exemption);
+          const list = (names: readonly string[]) => [...new Set(names)].sort().join(',') || '(none)';
+          check(resource, `${id} exemptions`, list(e.exemptions), list(used));
         }
       }
     }

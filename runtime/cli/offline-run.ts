@@ -5,7 +5,7 @@
  */
 import type { Bundle } from '../bundle';
 import { evaluateOffline, type OfflineResult } from '../engine/evaluate';
-import type { EvaluationContext, EvaluationError, ImageVerifier, JsonPatchOperation, RuleResultKind, Violation } from '../engine/types';
+import type { AppliedExemption, EvaluationContext, EvaluationError, ImageVerifier, JsonPatchOperation, RuleResultKind, Violation } from '../engine/types';
 import type { InputDocument } from './input';
 
 export interface ReportedViolation {
@@ -18,6 +18,37 @@ export interface ReportedViolation {
   expiredExemption?: string;
 }
 
+/** An exemption that relieved findings of one rule of this resource (`Decision.exemptions`). */
+export interface ReportedExemption {
+  policy: string;
+  rule: string;
+  exemption: string;
+  owner: string;
+  reason: string;
+  expiresAt?: string;
+  /** Controls of the findings it relieved. */
+  controls: string[];
+  /** Findings it relieved entirely. */
+  relieved: number;
+  /** Findings it relieved only partly (some values; the finding is still reported). */
+  partial: number;
+}
+
+export function reportedExemption(a: AppliedExemption): ReportedExemption {
+  const e = a.exemption;
+  return {
+    policy: a.policy,
+    rule: a.rule,
+    exemption: e.name,
+    owner: e.owner,
+    reason: e.reason,
+    ...(e.expiresAt !== undefined ? { expiresAt: e.expiresAt } : {}),
+    controls: a.controls,
+    relieved: a.relieved,
+    partial: a.partial,
+  };
+}
+
 export interface ResourceReport {
   source: string;
   apiVersion: string;
@@ -27,6 +58,8 @@ export interface ResourceReport {
   allowed: boolean;
   violations: ReportedViolation[];
   warnings: ReportedViolation[];
+  /** The exemptions that relieved findings (entirely or partly). */
+  exemptions: ReportedExemption[];
   errors: EvaluationError[];
   patches: JsonPatchOperation[];
   /** Per (policy, rule): the combined result of both phases. */
@@ -72,6 +105,7 @@ export async function evaluateDocument(doc: InputDocument, bundle: Bundle, optio
     allowed: r.allowed,
     violations: r.validation.violations.map(report),
     warnings: r.validation.warnings.map(report),
+    exemptions: (r.validation.exemptions ?? []).map(reportedExemption),
     errors: [...r.mutation.errors, ...r.validation.errors],
     patches: r.mutation.patches,
     results: combinedResults(r),

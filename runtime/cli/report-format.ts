@@ -1,8 +1,8 @@
 /**
- * Rendering offline reports: a readable table (one row per violation, warning or error; one row for
- * a clean resource) and JSON. Pure.
+ * Rendering offline reports: a readable table (one row per violation, warning, error or exemption
+ * used; one row for a clean resource) and JSON. Pure.
  */
-import type { ResourceReport } from './offline-run';
+import type { ReportedExemption, ResourceReport } from './offline-run';
 
 export interface JsonResourceReport {
   apiVersion: string;
@@ -13,6 +13,8 @@ export interface JsonResourceReport {
   allowed: boolean;
   violations: Array<{ policy: string; rule: string; control: string; message: string }>;
   warnings: Array<{ policy: string; rule: string; control: string; message: string }>;
+  /** The exemptions that relieved findings: name, owner, reason, expiry, controls, counts. */
+  exemptions: ReportedExemption[];
   errors: Array<{ policy: string; rule: string; message: string }>;
   patches: ResourceReport['patches'];
 }
@@ -28,6 +30,7 @@ export function toJsonReport(r: ResourceReport): JsonResourceReport {
     allowed: r.allowed,
     violations: r.violations.map(slim),
     warnings: r.warnings.map(slim),
+    exemptions: r.exemptions,
     errors: r.errors,
     patches: r.patches,
   };
@@ -59,6 +62,12 @@ function exemptionHelps(reports: readonly ResourceReport[]): string[] {
   return [...out];
 }
 
+/** `network-tools (owner team-platform-network, expires 2027-03-31T00:00:00Z): <reason>`; `partly: ` when it relieved only some values. */
+export function exemptionDetail(x: ReportedExemption): string {
+  const expiry = x.expiresAt === undefined ? 'never expires' : `expires ${x.expiresAt}`;
+  return `${x.relieved === 0 ? 'partly: ' : ''}${x.exemption} (owner ${x.owner}, ${expiry}): ${x.reason}`;
+}
+
 export function renderTable(reports: readonly ResourceReport[]): string {
   const rows: string[][] = [['RESOURCE', 'VERDICT', 'FINDING', 'POLICY/RULE', 'CONTROL', 'DETAIL']];
   for (const r of reports) {
@@ -69,6 +78,7 @@ export function renderTable(reports: readonly ResourceReport[]): string {
       ...r.violations.map((v) => ['deny', `${v.policy}/${v.rule}`, v.control, detail(v.message)]),
       ...r.errors.map((e) => ['error', `${e.policy}/${e.rule}`, '-', e.message]),
       ...r.warnings.map((v) => ['warn', `${v.policy}/${v.rule}`, v.control, detail(v.message)]),
+      ...r.exemptions.map((x) => ['exempt', `${x.policy}/${x.rule}`, x.controls.join(','), exemptionDetail(x)]),
     ];
     if (lines.length === 0) rows.push([name, verdict, '-', '-', '-', '-']);
     lines.forEach((l, i) => rows.push([i === 0 ? name : '', i === 0 ? verdict : '', ...l]));
@@ -78,7 +88,12 @@ export function renderTable(reports: readonly ResourceReport[]): string {
   const body = rows.map((row) => row.map((cell, c) => (c === last ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd());
   const denied = reports.filter((r) => !r.allowed).length;
   const warned = reports.filter((r) => r.warnings.length > 0).length;
+  const exempted = reports.filter((r) => r.exemptions.length > 0).length;
   for (const help of exemptionHelps(reports)) body.push('', `To request an exemption: ${help}`);
-  body.push('', `${reports.length} resource(s): ${reports.length - denied} allowed, ${denied} denied, ${warned} with warnings`);
+  body.push(
+    '',
+    `${reports.length} resource(s): ${reports.length - denied} allowed, ${denied} denied, ${warned} with warnings` +
+      (exempted > 0 ? `, ${exempted} relieved by exemptions` : ''),
+  );
   return `${body.join('\n')}\n`;
 }

@@ -2,7 +2,10 @@
  * `createImageVerifier`: the engine's ImageVerifier for real registries.
  *
  * - Only registries the rule names are contacted (`TransportPool.endpointFor` is the gate); an
- *   image on any other host is refused before any network I/O (RegistryNotAllowedError).
+ *   image on any other host is refused before any network I/O (RegistryNotAllowedError). With
+ *   `rule.repository`, signatures are read from that repository instead of the image's, through
+ *   the same gate, credentials and deadline; a repository on a host the rule does not name is
+ *   refused before any I/O as well.
  * - Each call (`resolveDigest`, `verify`) runs under one deadline of `rule.requestTimeoutMs`
  *   (synth keeps it below the webhook timeout) that covers every registry request, retry and
  *   backoff it makes; the caller's signal also cancels it.
@@ -22,6 +25,8 @@ import { createDeadline, raceSignal, type Deadline } from './deadline';
 import { dockerConfigStore } from './docker-config';
 import { COSIGN_SIGN_PREDICATE } from './payload';
 import { RegistryClient } from './registry-client';
+import { RegistryNotAllowedError } from './errors';
+import { parseRepository } from './repository';
 import { bundleSignatures, legacySignatures, type SignatureCandidate } from './signatures';
 import { TransportPool } from './transport';
 import { TrustRoots } from './trust-roots';
@@ -75,7 +80,9 @@ export function createImageVerifier(options: ImageVerifierOptions = {}): Closabl
       const rootNames = new Set<string>();
       for (const set of rule.attestors) for (const e of set.entries) if (e.trustedRoot) rootNames.add(e.trustedRoot);
       const usedRoots = [...rootNames].sort().map((n) => [n, options.trustedRoots?.[n] ?? null]);
-      h = createHash('sha256').update(canonicalJson({ attestors: rule.attestors, roots: usedRoots })).digest('hex');
+      const basis: Record<string, unknown> = { attestors: rule.attestors, roots: usedRoots };
+      if (rule.repository !== undefined) basis.repository = rule.repository;
+      h = createHash('sha256').update(canonicalJson(basis)).digest('hex');
       ruleHashes.set(rule, h);
     }
     return h;
@@ -83,6 +90,19 @@ export function createImageVerifier(options: ImageVerifierOptions = {}): Closabl
 
   const clientFor = (ref: ImageReference, rule: VerifyImagesRule): RegistryClient =>
     new RegistryClient(pool.endpointFor(ref.registry, rule.registries), auth, pool);
+
+  /** Where the signatures of `ref` live: the rule's repository (gated like image hosts), else next to the image. */
+  const signaturesFor = (ref: ImageReference, rule: VerifyImagesRule, imageClient: RegistryClient): { client: RegistryClient; repository: string } => {
+    if (rule.repository === undefined) return { client: imageClient, repository: ref.repository };
+    const loc = parseRepository(rule.repository);
+    if (typeof loc === 'string') throw new RegistryNotAllowedError(`${loc}; nothing was contacted`);
+    try {
+      return { client: new RegistryClient(pool.endpointFor(loc.registry, rule.registries), auth, pool), repository: loc.repository };
+    } catch (err) {
+      if (!(err instanceof RegistryNotAllowedError)) throw err;
+      throw new RegistryNotAllowedError(`signature repository "${rule.repository}": ${err.message}`);
+    }
+  };
 
   async function withDeadline<T>(rule: VerifyImagesRule, signal: AbortSignal | undefined, work: (d: Deadline) => Promise<T>): Promise<T> {
     const deadline = createDeadline(rule.requestTimeoutMs, [signal, closing.signal]);
@@ -102,10 +122,13 @@ export function createImageVerifier(options: ImageVerifierOptions = {}): Closabl
 
   async function check(ref: ImageReference, digest: string, rule: VerifyImagesRule, image: string): Promise<ImageVerdict> {
     const client = clientFor(ref, rule);
+    const sigs = signaturesFor(ref, rule, client);
     return withDeadline(rule, undefined, async (d) => {
+      // A message-signature bundle signs the image manifest, read from the image's own repository.
+      const manifest = (): Promise<Buffer | undefined> => client.manifest(ref.repository, digest, d).then((m) => m?.body);
       const [legacy, bundles] = await Promise.all([
-        legacySignatures(client, ref.repository, digest, d),
-        bundleSignatures(client, ref.repository, digest, d),
+        legacySignatures(sigs.client, sigs.repository, digest, d),
+        bundleSignatures(sigs.client, sigs.repository, digest, d, manifest),
       ]);
       const candidates: SignatureCandidate[] = [...legacy, ...bundles];
       const verdict = verifyAttestorSets(rule.attestors, candidates, digest, attestorCtx);
@@ -117,8 +140,9 @@ export function createImageVerifier(options: ImageVerifierOptions = {}): Closabl
 
   async function verify(image: string, rule: VerifyImagesRule, signal?: AbortSignal): Promise<ImageVerdict> {
     const ref = parseImageReference(image);
-    // Refuse unconfigured registries before anything else (no network I/O).
+    // Refuse unconfigured registries (the image's, the signature repository's) before any network I/O.
     const client = clientFor(ref, rule);
+    signaturesFor(ref, rule, client);
     // One deadline for the whole call: resolving the tag and waiting for the (shared) check.
     return withDeadline(rule, signal, async (deadline) => {
       const digest = ref.digest ?? (await client.resolve(ref.repository, ref.tag ?? 'latest', deadline));

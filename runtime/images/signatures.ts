@@ -111,18 +111,23 @@ export async function legacySignatures(
   return out.filter((s): s is LegacySignature => s !== undefined);
 }
 
-/** Sigstore bundles attached to `digest` as OCI 1.1 referrers. */
+/**
+ * Sigstore bundles attached to `digest` as OCI 1.1 referrers in `repository`. `readManifest` reads
+ * the image manifest (default: from `repository`; the image's own repository when signatures are
+ * stored elsewhere).
+ */
 export async function bundleSignatures(
   client: RegistryClient,
   repository: string,
   digest: string,
   deadline: Deadline,
+  readManifest: () => Promise<Buffer | undefined> = () => client.manifest(repository, digest, deadline).then((m) => m?.body),
 ): Promise<BundleSignature[]> {
   const refs = await client.referrers(repository, digest, SIGSTORE_BUNDLE_V03, deadline);
   // The image manifest, read once and only if some bundle signs it directly (message signature).
   let imageManifest: Promise<Buffer | undefined> | undefined;
   const artifact = (): Promise<Buffer | undefined> => {
-    imageManifest ??= client.manifest(repository, digest, deadline).then((m) => m?.body);
+    imageManifest ??= readManifest();
     return imageManifest;
   };
   const out = await Promise.all(

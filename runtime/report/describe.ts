@@ -55,6 +55,7 @@ export function describeRule(rule: Rule): Segment[] {
         ' from ',
         ...describeAttestors(rule),
       ];
+      if (rule.repository !== undefined) out.push(' (signatures read from ', code(rule.repository), ')');
       if (rule.mutateDigest) out.push('; pins tags to digests');
       if (rule.verifyDigest) out.push('; requires a digest on every matching image');
       return out;

@@ -268,6 +268,17 @@ function diffVerifyImages(
     emit('rule-changed', 'neutral', [...r, n.mutateDigest ? ' now pins image tags to digests.' : ' no longer pins image tags to digests.']);
   }
   diffAttestors(r, o.attestors, n.attestors, emit);
+  if (o.repository !== n.repository) {
+    const where = (repo: string | undefined): Segment[] => (repo === undefined ? ['next to each image'] : ['from ', code(repo)]);
+    emit('signing-changed', 'neutral', [
+      ...r,
+      ' now reads signatures ',
+      ...where(n.repository),
+      ' instead of ',
+      ...where(o.repository),
+      ': signatures stored only in the old place no longer count.',
+    ]);
+  }
   const [ra, rr] = setDiff(
     o.registries.map((x) => x.host),
     n.registries.map((x) => x.host),

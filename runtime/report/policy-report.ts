@@ -1,11 +1,14 @@
 /**
  * Scan results as `wgpolicyk8s.io/v1alpha2` PolicyReports (one per namespace) and a
  * ClusterPolicyReport (cluster-scoped objects), the format Policy Reporter and SIEM exporters read.
- * One result per (policy, rule, resource); failures only unless passes are asked for. A report is
+ * One result per (policy, rule, resource) — failures, plus one `skip` per exemption that relieved
+ * findings of the rule (Kyverno reports the exceptions it applies the same way), with the
+ * exemption's name, owner, reason and expiry in `properties`; passes only when asked for. A report is
  * split into numbered parts before its serialized size reaches the limit (Kubernetes objects must
  * stay under 1 MiB; etcd's request limit is 1.5 MiB). Pure.
  */
 import type { Mode } from '../bundle';
+import { exemptionLabel } from '../engine/exemption-use';
 import type { RuleResult, Violation } from '../engine/types';
 import { RULE_CATEGORIES, type Severity } from './categories';
 import type { ScanResult } from './scan-aggregate';
@@ -91,7 +94,18 @@ function resultsOf(w: WorkloadResult, timestamp: PolicyReportResult['timestamp']
     if (containers.length > 0) properties.containers = containers.join(',');
     const expired = [...new Set(g.violations.flatMap((v) => (v.expiredExemption === undefined ? [] : [v.expiredExemption])))];
     if (expired.length > 0) properties.expiredExemptions = expired.join(',');
+    const partly = w.exemptions.filter((a) => a.partial > 0 && a.policy === v0.policy && a.rule === v0.rule).map((a) => a.exemption.name);
+    if (partly.length > 0) properties.partialExemptions = [...new Set(partly)].join(',');
     out.push({ ...base(v0.policy, v0.rule, v0.ruleType), result: g.kind, message: g.violations.map((v) => v.message).join('\n'), properties });
+  }
+  // An exemption that relieved findings entirely: `skip`, naming it (as Policy Reporter shows exceptions).
+  for (const a of w.exemptions) {
+    if (a.relieved === 0) continue;
+    const e = a.exemption;
+    const properties: Record<string, string> = { exemption: e.name, owner: e.owner, reason: e.reason, controls: a.controls.join(',') };
+    if (e.expiresAt !== undefined) properties.expiresAt = e.expiresAt;
+    const message = `[${a.policy}/${a.rule}] ${a.controls.join(', ')}: relieved by exemption ${exemptionLabel(e)}`;
+    out.push({ ...base(a.policy, a.rule, a.ruleType), result: 'skip', message, properties });
   }
   for (const e of w.errors) {
     const type = w.results.find((r) => r.policy === e.policy && r.rule === e.rule)?.ruleType ?? 'verifyImages';
@@ -99,11 +113,10 @@ function resultsOf(w: WorkloadResult, timestamp: PolicyReportResult['timestamp']
   }
   if (includePasses) {
     for (const r of w.results) {
-      if (r.result !== 'pass' && r.result !== 'skip' && r.result !== 'exempt') continue;
-      const properties: Record<string, string> = r.result === 'exempt' ? { exempted: 'true' } : {};
-      const message =
-        r.result === 'pass' ? 'rule passed' : r.result === 'exempt' ? 'findings relieved by an exemption' : 'rule not applicable';
-      out.push({ ...base(r.policy, r.rule, r.ruleType), result: r.result === 'pass' ? 'pass' : 'skip', message, properties });
+      // `exempt` rules are reported above, with the exemptions that relieved them.
+      if (r.result !== 'pass' && r.result !== 'skip') continue;
+      const message = r.result === 'pass' ? 'rule passed' : 'rule not applicable';
+      out.push({ ...base(r.policy, r.rule, r.ruleType), result: r.result, message, properties: {} });
     }
   }
   return out;
@@ -140,7 +153,7 @@ function bounded(r: PolicyReportResult, limit: number): PolicyReportResult {
 export function buildPolicyReports(scan: ScanResult, bundleModes: ReadonlyMap<string, Mode>, options: PolicyReportOptions): PolicyReport[] {
   const timestamp = { seconds: Math.floor(options.now.getTime() / 1000), nanos: 0 };
   const byNamespace = new Map<string, PolicyReportResult[]>();
-  for (const w of scan.workloads) {
+  for (const w of [...scan.workloads, ...scan.exemptedOnly]) {
     const ns = w.ref.namespace ?? '';
     const list = byNamespace.get(ns) ?? [];
     for (const r of resultsOf(w, timestamp, options.includePasses)) list.push(withMode(r, bundleModes));

@@ -10,9 +10,9 @@
  * Objects whose controller is not in the input (bare pods, pods of an operator's custom resource)
  * are counted themselves.
  */
-import type { Mode, RuleType } from '../bundle';
+import type { Exemption, Mode, RuleType } from '../bundle';
 import type { WorkloadResult } from './scan-evaluate';
-import { objectKey } from './workload';
+import { objectKey, type ResourceRef } from './workload';
 
 export interface ScanCounts {
   /** Objects read from the input (List items count one each). */
@@ -55,16 +55,48 @@ export interface NamespaceAggregate {
   rules: Array<{ policy: string; rule: string; workloads: number }>;
 }
 
+/**
+ * One exemption's use across the counted workloads: the findings it relieved are counted here,
+ * apart from the findings above (an exempted finding is neither blocked nor warned about).
+ */
+export interface ExemptionAggregate {
+  policy: string;
+  exemption: string;
+  owner: string;
+  reason: string;
+  expiresAt?: string;
+  /** Rules (as authors named them) whose findings it relieved. */
+  rules: string[];
+  controls: string[];
+  /** Counted workloads it relieved findings of. */
+  workloads: number;
+  /** Findings it relieved entirely. */
+  findings: number;
+  /** Findings it relieved only partly (some values; the rest is still a finding above). */
+  partial: number;
+  namespaces: string[];
+  /** The workloads it relieved, in input order. */
+  resources: ResourceRef[];
+}
+
 export interface ScanResult {
   counts: ScanCounts;
   rules: RuleAggregate[];
   namespaces: NamespaceAggregate[];
   /** Counted workloads, in input order (only those with findings or errors unless passes were kept). */
   workloads: WorkloadResult[];
+  /** Counted workloads not in `workloads` (no findings left) whose findings exemptions relieved. */
+  exemptedOnly: WorkloadResult[];
+  /** Each exemption that relieved findings, with what and whom it relieved; by policy, then name. */
+  exemptions: ExemptionAggregate[];
 }
 
 function hasFindings(r: WorkloadResult): boolean {
   return r.violations.length > 0 || r.warnings.length > 0 || r.errors.length > 0;
+}
+
+function usedExemptions(r: WorkloadResult): boolean {
+  return r.exemptions.length > 0;
 }
 
 export class ScanAccumulator {
@@ -88,7 +120,7 @@ export class ScanAccumulator {
 
   add(result: WorkloadResult): void {
     this.present.add(objectKey(result.ref.kind, result.ref.namespace, result.ref.name));
-    if (this.keepPasses || hasFindings(result) || result.owner !== undefined) {
+    if (this.keepPasses || hasFindings(result) || usedExemptions(result) || result.owner !== undefined) {
       this.records.push(this.keepPasses || hasFindings(result) ? result : { ...result, results: [] });
     } else {
       // counted, nothing to report: keep nothing but the count
@@ -122,6 +154,7 @@ export class ScanAccumulator {
   finish(bundleModes: ReadonlyMap<string, Mode>): ScanResult {
     const counts = { ...this.counts };
     const workloads: WorkloadResult[] = [];
+    const exemptedOnly: WorkloadResult[] = [];
     for (const r of this.records) {
       if (this.folded(r)) {
         counts.folded += 1;
@@ -131,8 +164,16 @@ export class ScanAccumulator {
       this.countIn(r.ref.namespace);
       if (r.blocked) counts.blocked += 1;
       if (this.keepPasses || hasFindings(r)) workloads.push(r);
+      else if (usedExemptions(r)) exemptedOnly.push(r);
     }
-    return { counts, rules: aggregateRules(workloads, bundleModes), namespaces: aggregateNamespaces(workloads, this.perNamespace), workloads };
+    return {
+      counts,
+      rules: aggregateRules(workloads, bundleModes),
+      namespaces: aggregateNamespaces(workloads, this.perNamespace),
+      workloads,
+      exemptedOnly,
+      exemptions: aggregateExemptions([...workloads, ...exemptedOnly]),
+    };
   }
 }
 
@@ -203,4 +244,46 @@ function aggregateNamespaces(workloads: readonly WorkloadResult[], totals: Reado
       rules: [...byRule.values()].sort((a, b) => b.workloads - a.workloads || (ruleKey(a.policy, a.rule) < ruleKey(b.policy, b.rule) ? -1 : 1)),
     }))
     .sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
+}
+
+function aggregateExemptions(workloads: readonly WorkloadResult[]): ExemptionAggregate[] {
+  const out = new Map<Exemption, ExemptionAggregate & { ns: Set<string>; seen: Set<WorkloadResult> }>();
+  for (const w of workloads) {
+    for (const a of w.exemptions) {
+      let agg = out.get(a.exemption);
+      if (agg === undefined) {
+        const e = a.exemption;
+        agg = {
+          policy: a.policy,
+          exemption: e.name,
+          owner: e.owner,
+          reason: e.reason,
+          ...(e.expiresAt !== undefined ? { expiresAt: e.expiresAt } : {}),
+          rules: [],
+          controls: [],
+          workloads: 0,
+          findings: 0,
+          partial: 0,
+          namespaces: [],
+          resources: [],
+          ns: new Set(),
+          seen: new Set(),
+        };
+        out.set(a.exemption, agg);
+      }
+      if (!agg.rules.includes(a.rule)) agg.rules.push(a.rule);
+      for (const c of a.controls) if (!agg.controls.includes(c)) agg.controls.push(c);
+      agg.findings += a.relieved;
+      agg.partial += a.partial;
+      if (!agg.seen.has(w)) {
+        agg.seen.add(w);
+        agg.workloads += 1;
+        agg.resources.push(w.ref);
+        agg.ns.add(w.ref.namespace ?? '');
+      }
+    }
+  }
+  return [...out.values()]
+    .map(({ ns, seen: _seen, ...agg }) => ({ ...agg, namespaces: [...ns].sort() }))
+    .sort((a, b) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : a.exemption < b.exemption ? -1 : a.exemption > b.exemption ? 1 : 0));
 }

@@ -14,7 +14,7 @@ import {
   type Target,
 } from '../bundle';
 import { evaluateOffline } from '../engine/evaluate';
-import type { AdmissionInput, EvaluationContext, EvaluationError, RuleResult, Violation } from '../engine/types';
+import type { AdmissionInput, AppliedExemption, EvaluationContext, EvaluationError, RuleResult, Violation } from '../engine/types';
 import { controllerOwner, podTemplateHash, resourceRef, type OwnerRef, type ResourceRef } from './workload';
 
 export interface ScanPolicies {
@@ -72,6 +72,8 @@ export interface WorkloadResult {
   violations: Violation[];
   /** Violations of Audit policies when evaluated with the bundle's modes. */
   warnings: Violation[];
+  /** The exemptions that relieved findings (entirely or partly), per policy, rule and exemption. */
+  exemptions: AppliedExemption[];
   errors: EvaluationError[];
   /** Errors under failurePolicy Fail deny too: what `allowed` reflects. */
   blocked: boolean;
@@ -103,6 +105,7 @@ export async function evaluateWorkload(
     ref,
     violations: r.validation.violations,
     warnings: r.validation.warnings,
+    exemptions: r.validation.exemptions ?? [],
     errors: [...r.mutation.errors, ...r.validation.errors],
     blocked: !r.allowed,
     results: mergeResults([r.mutation.results, r.validation.results]),

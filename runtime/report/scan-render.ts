@@ -1,8 +1,9 @@
 /**
  * Scan results for people (an aligned table) and machines (a JSON/YAML document). Pure.
  */
-import type { Violation } from '../engine/types';
-import type { ScanResult } from './scan-aggregate';
+import { exemptionLabel } from '../engine/exemption-use';
+import type { AppliedExemption, Violation } from '../engine/types';
+import type { ExemptionAggregate, ScanResult } from './scan-aggregate';
 import type { ScanPolicies, WorkloadResult } from './scan-evaluate';
 import { refText, type ResourceRef } from './workload';
 
@@ -68,6 +69,30 @@ export function renderScanTable(scan: ScanResult, policies: ScanPolicies, option
       ),
     );
   }
+  if (scan.exemptions.length > 0) {
+    const relieved = scan.exemptions.reduce((n, e) => n + e.findings, 0);
+    const workloads = new Set(scan.exemptions.flatMap((e) => e.resources)).size;
+    out.push('');
+    out.push(
+      `EXEMPTED (not counted above): ${relieved} finding(s) in ${workloads} workload(s) relieved by ${scan.exemptions.length} exemption(s).`,
+    );
+    out.push('');
+    out.push(
+      ...table(
+        ['POLICY/EXEMPTION', 'OWNER', 'EXPIRES', 'WORKLOADS', 'FINDINGS', 'PARTLY', 'RULES'],
+        scan.exemptions.map((e) => [
+          `${e.policy}/${e.exemption}`,
+          e.owner,
+          e.expiresAt ?? 'never',
+          String(e.workloads),
+          String(e.findings),
+          String(e.partial),
+          e.rules.join(', '),
+        ]),
+        new Set([3, 4, 5]),
+      ),
+    );
+  }
   const affected = scan.namespaces.filter((n) => n.findings > 0 || n.blocked > 0);
   if (affected.length > 0) {
     out.push('');
@@ -89,10 +114,12 @@ export function renderScanTable(scan: ScanResult, policies: ScanPolicies, option
     );
   }
   if (options.details) {
-    for (const w of scan.workloads.filter((x) => x.violations.length + x.warnings.length + x.errors.length > 0)) {
+    const listed = scan.workloads.filter((x) => x.violations.length + x.warnings.length + x.errors.length + x.exemptions.length > 0);
+    for (const w of [...listed, ...scan.exemptedOnly]) {
       out.push('', `${refText(w.ref)}${w.blocked ? ' — would be blocked' : ''}`);
       for (const v of [...w.violations, ...w.warnings]) out.push(`  ${v.message}`);
       for (const e of w.errors) out.push(`  [${e.policy}/${e.rule}] could not be evaluated: ${e.message}`);
+      for (const a of w.exemptions) out.push(`  ${exemptedLine(a)}`);
     }
   } else if (c.blocked > 0) {
     out.push('', 'Per-workload messages: --details, -o json or -o policyreport.');
@@ -110,6 +137,39 @@ export function renderScanTable(scan: ScanResult, policies: ScanPolicies, option
   }
   if (notes.length > 0) out.push('', ...notes.map((n) => `Note: ${n}`));
   return `${out.join('\n')}\n`;
+}
+
+/** `[pod-security/restricted] exempted capabilities_restricted: network-tools (owner …, expires …)`. */
+export function exemptedLine(a: AppliedExemption): string {
+  return `[${a.policy}/${a.rule}] ${a.relieved === 0 ? 'partly exempted' : 'exempted'} ${a.controls.join(', ')}: ${exemptionLabel(a.exemption)}`;
+}
+
+/** One exemption used by one workload, in JSON/YAML output. */
+export interface ScanJsonExemption {
+  policy: string;
+  rule: string;
+  exemption: string;
+  owner: string;
+  reason: string;
+  expiresAt?: string;
+  controls: string[];
+  relieved: number;
+  partial: number;
+}
+
+function jsonExemption(a: AppliedExemption): ScanJsonExemption {
+  const e = a.exemption;
+  return {
+    policy: a.policy,
+    rule: a.rule,
+    exemption: e.name,
+    owner: e.owner,
+    reason: e.reason,
+    ...(e.expiresAt !== undefined ? { expiresAt: e.expiresAt } : {}),
+    controls: a.controls,
+    relieved: a.relieved,
+    partial: a.partial,
+  };
 }
 
 export interface ScanJsonViolation {
@@ -132,11 +192,15 @@ export interface ScanJson {
   unlabelledNamespaces: string[];
   rules: ScanResult['rules'];
   namespaces: ScanResult['namespaces'];
+  /** Each exemption that relieved findings: owner, reason, expiry, counts and the workloads. */
+  exemptions: ExemptionAggregate[];
   workloads: Array<{
     resource: ResourceRef;
     blocked: boolean;
     violations: ScanJsonViolation[];
     warnings: ScanJsonViolation[];
+    /** Exemptions that relieved findings of this workload (partly, when findings remain). */
+    exemptions: ScanJsonExemption[];
     errors: WorkloadResult['errors'];
   }>;
 }
@@ -158,11 +222,13 @@ export function scanJson(scan: ScanResult, policies: ScanPolicies, options: Rend
     unlabelledNamespaces: [...options.unlabelledNamespaces],
     rules: scan.rules,
     namespaces: scan.namespaces,
+    exemptions: scan.exemptions,
     workloads: scan.workloads.map((w) => ({
       resource: w.ref,
       blocked: w.blocked,
       violations: w.violations.map(jsonViolation),
       warnings: w.warnings.map(jsonViolation),
+      exemptions: w.exemptions.map(jsonExemption),
       errors: w.errors,
     })),
   };

@@ -17,6 +17,7 @@ function workload(kind: string, name: string, extra: Partial<WorkloadResult> = {
     ref: { apiVersion: kind === 'Pod' ? 'v1' : 'apps/v1', kind, name, namespace: ns },
     violations,
     warnings: [],
+    exemptions: [],
     errors: [],
     blocked: violations.length > 0,
     results: [{ policy: 'pod-security', rule: 'restricted', ruleType: 'podSecurity', result: violations.length > 0 ? 'fail' : 'pass' }],

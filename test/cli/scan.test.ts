@@ -165,7 +165,7 @@ describe('portcullis scan -o policyreport', { timeout: 120_000 }, () => {
     reports = parseAllDocuments(r.stdout).map((d) => d.toJS() as PolicyReport);
   });
 
-  it('writes one wgpolicyk8s.io/v1alpha2 PolicyReport per namespace with failures only', () => {
+  it('writes one wgpolicyk8s.io/v1alpha2 PolicyReport per namespace with failures, and a skip per exemption used', () => {
     const { blocked } = expectations(cluster);
     expect(reports.map((r) => r.metadata.namespace)).toEqual([...new Set(blocked.map((w) => w.namespace))].sort());
     let results = 0;
@@ -176,9 +176,14 @@ describe('portcullis scan -o policyreport', { timeout: 120_000 }, () => {
       expect(report.metadata.name).toBe(`portcullis-scan-${report.metadata.namespace}`);
       expect(report.metadata.labels['app.kubernetes.io/managed-by']).toBe('portcullis');
       expect(report.metadata.annotations?.['portcullis.dev/bundle-hash']).toMatch(/^sha256:[0-9a-f]{64}$/);
-      expect(report.summary).toEqual({ pass: 0, fail: report.results.length, warn: 0, error: 0, skip: 0 });
+      const skips = report.results.filter((r) => r.result === 'skip');
+      expect(report.summary).toEqual({ pass: 0, fail: report.results.length - skips.length, warn: 0, error: 0, skip: skips.length });
+      // the network-tools exemption relieved NET_ADMIN/NET_RAW of the 3 network-tools pods in netops
+      expect(skips.map((r) => `${r.resources[0].name} ${r.properties.exemption}`)).toEqual(
+        report.metadata.namespace === 'netops' ? ['network-tools-0 network-tools', 'network-tools-1 network-tools', 'network-tools-2 network-tools'] : [],
+      );
       for (const r of report.results) {
-        expect(r).toMatchObject({ source: 'portcullis', result: 'fail', scored: true, timestamp: { seconds: Date.parse(NOW) / 1000, nanos: 0 } });
+        expect(r).toMatchObject({ source: 'portcullis', result: r.result === 'skip' ? 'skip' : 'fail', scored: true, timestamp: { seconds: Date.parse(NOW) / 1000, nanos: 0 } });
         expect(['critical', 'high', 'medium', 'low', 'info']).toContain(r.severity);
         expect(r.category).not.toBe('');
         expect(r.resources).toHaveLength(1);
@@ -187,9 +192,9 @@ describe('portcullis scan -o policyreport', { timeout: 120_000 }, () => {
         expect(r.message).toMatch(new RegExp(`^\\[${r.policy}/${r.rule}\\] `));
         expect(['Audit', 'Enforce']).toContain(r.properties.mode);
       }
-      results += report.results.length;
+      results += report.results.length - skips.length;
     }
-    // one result per (policy, rule, workload)
+    // one failure per (policy, rule, workload)
     expect(results).toBe(blocked.reduce((n, w) => n + w.rules.length, 0));
     const privileged = reports.flatMap((r) => r.results).find((r) => r.resources[0].name === 'privileged-root-0' && r.resources[0].namespace === 'payments');
     expect(privileged).toMatchObject({
@@ -211,7 +216,7 @@ describe('portcullis scan -o policyreport', { timeout: 120_000 }, () => {
     expect(sandbox.map((p) => p.metadata.name)).toEqual(sandbox.map((_, i) => `portcullis-scan-sandbox-${i + 1}`));
     for (const p of parts) {
       expect(Buffer.byteLength(JSON.stringify(p))).toBeLessThanOrEqual(limit);
-      expect(p.summary.fail).toBe(p.results.length);
+      expect(p.summary.fail + p.summary.skip).toBe(p.results.length);
     }
     const key = (x: PolicyReport['results'][number]) => `${x.policy}/${x.rule} ${x.resources[0].namespace}/${x.resources[0].name}`;
     expect(parts.flatMap((p) => p.results.map(key)).sort()).toEqual(reports.flatMap((p) => p.results.map(key)).sort());
