@@ -20,6 +20,7 @@ import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { HashAlgorithm } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity, type SignedEntity, type TrustMaterial, type VerifierOptions } from '@sigstore/verify';
 import type { Attestor, AttestorSet, KeyAttestor, KeylessAttestor } from '../bundle';
+import { combineAttestorSets, unsignedVerdict, type AttestorVerdict } from './attestor-sets';
 import { ImageConfigError } from './errors';
 import { describeIdentity, identityMatches, type SignerIdentity } from './identity';
 import { checkInTotoStatement, checkSimpleSigningPayload } from './payload';
@@ -34,33 +35,17 @@ export interface AttestorContext {
   acceptedPredicateTypes: readonly string[];
 }
 
-export interface AttestorVerdict {
-  verified: boolean;
-  reason?: string;
-}
+export type { AttestorVerdict };
 
+/** Every set must pass; within a set, `count` of its entries (attestor-sets.ts, shared with fixtures). */
 export function verifyAttestorSets(
   sets: readonly AttestorSet[],
   candidates: readonly SignatureCandidate[],
   digest: string,
   ctx: AttestorContext,
 ): AttestorVerdict {
-  if (candidates.length === 0) return { verified: false, reason: `no signatures found for ${digest} (unsigned)` };
-  const failures: string[] = [];
-  sets.forEach((set, i) => {
-    const required = Math.min(set.count ?? set.entries.length, set.entries.length);
-    const reasons: string[] = [];
-    let passed = 0;
-    for (const entry of set.entries) {
-      const why = verifyEntry(entry, candidates, digest, ctx);
-      if (why === undefined) passed += 1;
-      else reasons.push(`${entry.type} attestor "${entry.name}": ${why}`);
-    }
-    if (passed < required) {
-      failures.push(`attestor set ${i}: ${passed} of ${required} required attestors verified (${reasons.join('; ')})`);
-    }
-  });
-  return failures.length === 0 ? { verified: true } : { verified: false, reason: failures.join('; ') };
+  if (candidates.length === 0) return unsignedVerdict(digest);
+  return combineAttestorSets(sets, (entry) => verifyEntry(entry, candidates, digest, ctx));
 }
 
 /** undefined = some candidate verifies under `attestor`; else the most relevant reason. */

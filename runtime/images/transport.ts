@@ -10,7 +10,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import type { Registry } from '../bundle';
 import { normalizeRegistryKey } from './docker-config';
-import { RegistryNotAllowedError } from './errors';
+import { configuredRegistry } from './registry-gate';
 
 export interface Endpoint {
   /** The host as image references name it (`docker.io`, `registry.example.com:5000`). */
@@ -47,13 +47,8 @@ export class TransportPool {
   /** The endpoint for `host`, or RegistryNotAllowedError when `registries` does not name it. */
   endpointFor(host: string, registries: readonly Registry[]): Endpoint {
     // Compared after the same normalization as references (case, `index.docker.io` → `docker.io`).
+    const reg = configuredRegistry(host, registries);
     const wanted = normalizeRegistryKey(host);
-    const reg = registries.find((r) => normalizeRegistryKey(r.host) === wanted);
-    if (!reg) {
-      throw new RegistryNotAllowedError(
-        `registry "${host}" is not configured for this rule (allowed: ${registries.map((r) => r.host).join(', ')}); it was not contacted`,
-      );
-    }
     const insecure = reg.insecure === true;
     const origin = new URL(`${insecure ? 'http' : 'https'}://${apiHost(wanted)}`);
     return { host: wanted, origin, insecure, agent: this.agent(insecure, reg.caPem) };
