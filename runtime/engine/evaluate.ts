@@ -21,6 +21,7 @@ import { isEvaluatedOperation, isEvaluatedSubresource, isExcludedNamespace, poli
 import { violationMessage } from './messages';
 import { podsOfTemplate, podsValidatedToo, reliefNote, templateAfterPodDefaults, type TemplateRelief } from './pod-defaults-relief';
 import { podView } from './pod-view';
+import { RuleSkipped } from './rule-skipped';
 import type { Target } from '../bundle';
 import { RULE_FAMILIES } from './rules';
 import type {
@@ -121,8 +122,16 @@ function ruleResult(policy: Policy, rule: Rule, result: RuleResultKind): RuleRes
   return made;
 }
 
-/** A family that threw (or whose patch could not apply): an error entry, never a verdict. */
+/**
+ * A family that threw (or whose patch could not apply): an error entry, never a verdict — unless
+ * its ImageVerifier declined to check (RuleSkipped, offline only): then `skip`, with the reason.
+ */
 function ruleFailed(decision: Decision, policy: Policy, rule: Rule, err: unknown): void {
+  if (err instanceof RuleSkipped) {
+    (decision.skipped ??= []).push({ policy: policy.name, rule: displayRuleName(rule), reason: err.message });
+    decision.results.push(ruleResult(policy, rule, 'skip'));
+    return;
+  }
   decision.errors.push({ policy: policy.name, rule: displayRuleName(rule), message: errorMessage(err) });
   decision.results.push(ruleResult(policy, rule, 'error'));
 }

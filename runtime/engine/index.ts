@@ -20,7 +20,9 @@ export type {
   JsonPatchOperation,
   RuleResult,
   RuleResultKind,
+  SkippedRule,
   Violation,
 } from './types';
+export { RuleSkipped } from './rule-skipped';
 export { applyJsonPatch } from './json-patch';
 export { daysLeft, exemptionLabel, expiresWithin } from './exemption-use';

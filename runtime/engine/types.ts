@@ -142,6 +142,16 @@ export interface Decision {
   results: RuleResult[];
   /** Per (policy, rule, exemption) that relieved a finding; absent when none did (validation only). */
   exemptions?: AppliedExemption[];
+  /** Rules reported `skip` because their verifier declined to check (rule-skipped.ts); absent when none. */
+  skipped?: SkippedRule[];
+}
+
+/** A rule not judged, and why (e.g. `offline: signatures not checked: container "api" image=…`). */
+export interface SkippedRule {
+  policy: string;
+  /** The rule name as the author wrote it (autogen rules report the Pod rule's name). */
+  rule: string;
+  reason: string;
 }
 
 /** Resolved digest and signature verdict for one image, provided by runtime/images. */
@@ -155,7 +165,8 @@ export interface ImageVerdict {
 
 /**
  * The engine's only door to the outside world. Implementations must throw (or reject) on registry
- * errors — an error is never a verdict.
+ * errors — an error is never a verdict. An implementation that deliberately does not check (the
+ * offline verifiers of `portcullis test`, never the server's) throws RuleSkipped instead.
  */
 export interface ImageVerifier {
   /** Resolve a reference to its manifest digest (`sha256:<hex>`). */

@@ -17,12 +17,18 @@
  *   does not name cannot be verified and is a finding too (never contacted). Registry failures
  *   (unreachable, deadline, 5xx) are thrown: the engine reports them as errors and the webhook's
  *   failurePolicy decides.
+ * - **skip** (offline only): a verifier that declines to check an image (RuleSkipped, thrown by the
+ *   verifiers `portcullis test` chooses, never by the server's) leaves it unpinned and unjudged; a
+ *   rule with nothing else to report is then skipped with the reason. Findings and errors for the
+ *   rule's other images still win. A digest finding for an image the mutation would have pinned
+ *   (mutateDigest, Enforce) is part of that skip: online, it would have been pinned.
  *
  * Findings: control `verifyImages`, field `<container>.image`, exemptField `image`, values = [image].
  * Registry access goes only through `context.images` (the ImageVerifier interface).
  */
 import type { VerifyImagesRule } from '../../bundle';
 import { matchesImageGlob, type ImageReference } from '../image-ref';
+import { RuleSkipped } from '../rule-skipped';
 import type { ContainerRef, Finding, ImageVerdict, ImageVerifier, JsonPatchOperation, RuleFamily, RuleInput } from '../types';
 import { parsedImages } from './image-findings';
 
@@ -54,6 +60,17 @@ function attestorNames(rule: VerifyImagesRule): string {
   return rule.attestors.map((set) => set.entries.map((e) => `"${e.name}"`).join(set.count !== undefined ? ` (${set.count} of)` : ' and ')).join('; ');
 }
 
+/** One RuleSkipped for the containers whose images the verifier declined, grouped by its reason. */
+function skippedRule(skipped: ReadonlyArray<{ c: ContainerRef; reason: string }>): RuleSkipped {
+  const byReason = new Map<string, string[]>();
+  for (const { c, reason } of skipped) {
+    const containers = byReason.get(reason) ?? [];
+    containers.push(`container "${c.name}" image=${c.image}`);
+    byReason.set(reason, containers);
+  }
+  return new RuleSkipped([...byReason].map(([reason, containers]) => `${reason}: ${containers.join(', ')}`).join('; '));
+}
+
 function finding(c: ContainerRef, allowed: string, message: string): Finding {
   return { control: CONTROL, container: c, field: `${c.field}.image`, exemptField: 'image', values: [c.image], allowed, message };
 }
@@ -83,15 +100,19 @@ async function mutate(input: RuleInput<VerifyImagesRule>): Promise<JsonPatchOper
   );
   const ops: JsonPatchOperation[] = [];
   const errors: string[] = [];
+  const skipped: Array<{ c: ContainerRef; reason: string }> = [];
   for (const c of toPin) {
     const r = resolved.get(c.image);
     if (r?.value !== undefined) {
       ops.push({ op: 'replace', path: `${c.pointer}/image`, value: `${c.image}@${r.value}` });
+    } else if (r?.error instanceof RuleSkipped) {
+      skipped.push({ c, reason: r.error.message });
     } else if (!isRegistryNotAllowed(r?.error)) {
       errors.push(`container "${c.name}" image=${c.image}: cannot resolve digest: ${errorText(r?.error)}`);
     }
   }
   if (errors.length > 0) throw new Error(errors.join('; '));
+  if (ops.length === 0 && skipped.length > 0) throw skippedRule(skipped);
   return ops;
 }
 
@@ -99,6 +120,9 @@ async function validate(input: RuleInput<VerifyImagesRule>): Promise<Finding[]> 
   const { rule, pod } = input;
   const findings: Finding[] = [];
   const toVerify: ContainerRef[] = [];
+  /** Digest findings of images the mutation pins: moot if their check is skipped (offline). */
+  const unpinned = new Map<ContainerRef, Finding>();
+  const pins = rule.mutateDigest && input.policy.mode === 'Enforce';
   const signedBy = `images signed by attestors ${attestorNames(rule)}`;
   for (const p of parsedImages(pod, CONTROL)) {
     if ('finding' in p) {
@@ -109,7 +133,9 @@ async function validate(input: RuleInput<VerifyImagesRule>): Promise<Finding[]> 
     if (!imageSelected(rule, p.ref)) continue;
     const c = p.container;
     if (rule.verifyDigest && p.ref.digest === undefined) {
-      findings.push(finding(c, 'an image pinned by digest (repo:tag@sha256:…)', `container "${c.name}" image=${c.image} is not allowed: it is not pinned by digest`));
+      const f = finding(c, 'an image pinned by digest (repo:tag@sha256:…)', `container "${c.name}" image=${c.image} is not allowed: it is not pinned by digest`);
+      findings.push(f);
+      if (pins && rule.required) unpinned.set(c, f);
     }
     if (rule.required) toVerify.push(c);
   }
@@ -120,8 +146,13 @@ async function validate(input: RuleInput<VerifyImagesRule>): Promise<Finding[]> 
     (image) => images.verify(image, rule, input.context.signal),
   );
   const errors: string[] = [];
+  const skipped: Array<{ c: ContainerRef; reason: string }> = [];
   for (const c of toVerify) {
     const r = verdicts.get(c.image);
+    if (r?.error instanceof RuleSkipped) {
+      skipped.push({ c, reason: r.error.message });
+      continue;
+    }
     if (r?.value !== undefined) {
       if (!r.value.verified) {
         findings.push(finding(c, signedBy, `container "${c.name}" image=${c.image} is not allowed: signature verification of ${r.value.digest} failed: ${r.value.reason ?? 'not verified'}`));
@@ -133,7 +164,11 @@ async function validate(input: RuleInput<VerifyImagesRule>): Promise<Finding[]> 
     }
   }
   if (errors.length > 0) throw new Error(errors.join('; '));
-  return findings;
+  if (skipped.length === 0) return findings;
+  const moot = new Set(skipped.map(({ c }) => unpinned.get(c)));
+  const reported = findings.filter((f) => !moot.has(f));
+  if (reported.length === 0) throw skippedRule(skipped);
+  return reported;
 }
 
 export const verifyImages: RuleFamily<VerifyImagesRule> = { mutate, validate };
