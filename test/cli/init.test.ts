@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { command, ownPackage, pinnedVersions } from '../../runtime/cli/init-command';
 import { PINNED_PACKAGES } from '../../runtime/cli/init/values';
 
@@ -122,7 +123,16 @@ describe('portcullis init', () => {
     expect(workflow).toContain('gh pr comment');
     expect(workflow).toContain('BASE: origin/${{ github.base_ref }}');
 
+    const steps = (parseYaml(workflow) as { jobs: { check: { steps: Array<{ run?: string; if?: string }> } } }).jobs.check.steps;
+    expect(steps.map((st) => st.run?.split('\n')[0]).filter(Boolean)).toEqual(['npm ci', 'out="$(mktemp -d)"', 'npm test', 'if git cat-file -e "$BASE:dist/portcullis-bundle.json" 2>/dev/null; then']);
+    expect(steps.at(-1)?.if).toBe("github.event_name == 'pull_request'");
+
     const argo = read(dir, 'argocd/application.yaml');
+    expect(parseYaml(argo)).toMatchObject({
+      kind: 'Application',
+      spec: { source: { path: 'dist', directory: { include: '*.k8s.yaml' } }, destination: { namespace: 'portcullis-system' } },
+    });
+    expect(parseYaml(read(dir, 'policies/fixtures/starting-set.yaml'))).toMatchObject({ kind: 'PolicyTest', resources: ['resources/workloads.yaml'] });
     expect(argo).toContain("include: '*.k8s.yaml'");
     expect(argo).toMatch(/path: dist\n/);
     expect(argo).toContain('namespace: portcullis-system');

@@ -222,12 +222,22 @@ describe('npm pack → portcullis init → npm install → synth → test → ts
 
       const fixtures = await ok('npx', ['portcullis', 'test', 'policies/fixtures'], repo);
       expect(fixtures.stdout).toMatch(/expectation\(s\): \d+ passed, 0 failed/);
+      // npm test = tsc --noEmit with the scaffold's tsconfig (strict, skipLibCheck false) + the fixtures from source
+      expect(JSON.parse(readFileSync(path.join(repo, 'tsconfig.json'), 'utf8')).compilerOptions).toMatchObject({ strict: true, skipLibCheck: false });
+      expect(JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).scripts.test).toMatch(/^tsc --noEmit && /);
       await ok('npm', ['test'], repo);
       writeFileSync(path.join(repo, 'tsconfig.loose.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { strict: false, skipLibCheck: false } }));
-      expect(JSON.parse(readFileSync(path.join(repo, 'tsconfig.json'), 'utf8')).compilerOptions).toMatchObject({ strict: true, skipLibCheck: false });
-      await ok('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'], repo);
       await ok('npx', ['tsc', '--noEmit', '-p', 'tsconfig.loose.json'], repo);
       step('fixtures and tsc (strict and not) passed');
+
+      // CI's freshness check: portcullis synth --output <tmp> equals the committed dist/
+      const fresh = path.join(work, 'fresh');
+      await ok('npx', ['portcullis', 'synth', '--output', fresh], repo);
+      expect(snapshot(fresh)).toEqual(snapshot(dist));
+      const git = (...args: string[]): Promise<Run> => ok('git', ['-c', 'user.name=Round Trip', '-c', 'user.email=rt@acme.example', '-c', 'commit.gpgsign=false', ...args], repo);
+      await git('init', '-q');
+      await git('add', '.');
+      await git('commit', '-q', '-m', 'policies in Audit');
 
       expect(installedCopies(path.join(repo, 'node_modules'), 'constructs').map((d) => path.relative(repo, d))).toEqual([path.join('node_modules', 'constructs')]);
 
@@ -255,6 +265,11 @@ describe('npm pack → portcullis init → npm install → synth → test → ts
       await ok('npm', ['run', 'synth'], repo);
       const enforced = JSON.parse(readFileSync(path.join(dist, 'portcullis-bundle.json'), 'utf8')) as typeof bundle;
       expect(enforced.policies.find((p) => p.name === 'pod-security')?.mode).toBe('Enforce');
+      // what CI posts on the pull request
+      await git('commit', '-q', '-a', '-m', 'pod-security: Enforce');
+      const diff = await ok('npx', ['portcullis', 'diff', 'HEAD~1', 'HEAD', '-o', 'markdown'], repo);
+      expect(diff.stdout).toMatch(/pod-security/);
+      expect(diff.stdout).toMatch(/Enforce/);
       const webhook = enforced.webhooks.find((w) => w.type === 'validating' && w.policies.includes('pod-security'));
       expect(webhook?.path).toMatch(/^\/validate\/[a-z0-9-]+$/);
 
