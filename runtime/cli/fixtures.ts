@@ -20,19 +20,26 @@
  *       exemptions: [network-tools]       # optional: exactly the exemptions that relieved findings
  *                                         #   of that rule (entirely or some values; [] = none)
  *       patched: true                     # optional: whether mutation changed the resource
+ *       images: { app: "registry.acme.test/shop/api:1.4.2@sha256:…" }  # optional: a container's image
+ *                                         #   after mutation (digest pinning), by container name
  *
  * `result: exempt` means the rule found something and exemptions relieved all of it; a rule whose
  * findings an exemption relieved only partly is `fail`/`warn` and still lists the exemption.
  *
- * Offline, fixtures never contact a registry: verifyImages rules that match an image report
- * `error` (no verifier), so fixtures for signatures test the error path or images outside the
- * rule's references.
+ * Fixtures never contact a registry. What the registry would say about named images is declared in
+ * `signatures` (see ./fixture-images.ts: digest, verifiedBy attestor names, unsigned, or a registry
+ * error); a verifyImages rule that matches an image the fixture does not declare is `skip`
+ * ("offline: signatures not checked"), neither an error nor a denial.
+ *
+ *   signatures:
+ *     "registry.acme.test/shop/api:1.4.2": { digest: "sha256:<64 hex>", verifiedBy: [ci-main] }
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Bundle } from '../bundle';
 import { isRecord } from '../engine/pod-view';
 import type { RuleResultKind } from '../engine/types';
+import { containerImages, fixtureImageVerifier, parseFixtureSignatures, type DeclaredSignature } from './fixture-images';
 import { InputError, parseDocuments, toInputs } from './input';
 import { evaluateDocuments, type ResourceReport } from './offline-run';
 
@@ -49,6 +56,8 @@ export interface FixtureExpectation {
   controls?: string[];
   exemptions?: string[];
   patched?: boolean;
+  /** Container name → its image after mutation. */
+  images?: Record<string, string>;
 }
 
 export interface Fixture {
@@ -56,6 +65,8 @@ export interface Fixture {
   file: string;
   now?: Date;
   namespaceLabels?: Record<string, string>;
+  /** What the registry would say about named images (fixture-images.ts). */
+  signatures?: DeclaredSignature[];
   /** Parsed documents (files already read). */
   documents: Array<{ source: string; doc: Record<string, unknown> }>;
   expectations: FixtureExpectation[];
@@ -86,7 +97,7 @@ function stringArray(v: unknown, file: string, what: string): string[] {
 function parseExpectation(v: unknown, file: string, i: number): FixtureExpectation {
   const at = `results[${i}]`;
   if (!isRecord(v)) fail(file, `${at} must be an object`);
-  const known = ['resource', 'resources', 'allowed', 'policy', 'rule', 'result', 'controls', 'exemptions', 'patched'];
+  const known = ['resource', 'resources', 'allowed', 'policy', 'rule', 'result', 'controls', 'exemptions', 'patched', 'images'];
   for (const k of Object.keys(v)) if (!known.includes(k)) fail(file, `${at}: unknown field "${k}"`);
   const resources = v.resources !== undefined ? stringArray(v.resources, file, `${at}.resources`) : [];
   if (typeof v.resource === 'string') resources.push(v.resource);
@@ -99,6 +110,10 @@ function parseExpectation(v: unknown, file: string, i: number): FixtureExpectati
   if (v.patched !== undefined) {
     if (typeof v.patched !== 'boolean') fail(file, `${at}.patched must be true or false`);
     e.patched = v.patched;
+  }
+  if (v.images !== undefined) {
+    if (!isRecord(v.images) || !Object.values(v.images).every((x) => typeof x === 'string')) fail(file, `${at}.images must map container names to images`);
+    e.images = v.images as Record<string, string>;
   }
   if (v.policy !== undefined || v.rule !== undefined || v.result !== undefined || v.controls !== undefined || v.exemptions !== undefined) {
     if (typeof v.policy !== 'string' || typeof v.rule !== 'string') fail(file, `${at}: policy and rule go together`);
@@ -113,8 +128,8 @@ function parseExpectation(v: unknown, file: string, i: number): FixtureExpectati
     if (v.controls !== undefined) e.controls = stringArray(v.controls, file, `${at}.controls`);
     if (v.exemptions !== undefined) e.exemptions = stringArray(v.exemptions, file, `${at}.exemptions`);
   }
-  if (e.allowed === undefined && e.result === undefined && e.controls === undefined && e.exemptions === undefined && e.patched === undefined) {
-    fail(file, `${at} expects nothing (give allowed, result, controls, exemptions or patched)`);
+  if (e.allowed === undefined && e.result === undefined && e.controls === undefined && e.exemptions === undefined && e.patched === undefined && e.images === undefined) {
+    fail(file, `${at} expects nothing (give allowed, result, controls, exemptions, patched or images)`);
   }
   return e;
 }
@@ -135,6 +150,7 @@ export function parseFixture(doc: Record<string, unknown>, file: string): Fixtur
     }
     fixture.namespaceLabels = doc.namespaceLabels as Record<string, string>;
   }
+  if (doc.signatures !== undefined) fixture.signatures = parseFixtureSignatures(doc.signatures, file);
   if (!Array.isArray(doc.resources) || doc.resources.length === 0) fail(file, 'resources must list at least one manifest');
   doc.resources.forEach((r: unknown, i) => {
     if (typeof r === 'string') {
@@ -173,7 +189,8 @@ function reportKeys(r: ResourceReport): string[] {
 /** Evaluate a fixture against a bundle and compare every expectation. */
 export async function runFixture(fixture: Fixture, bundle: Bundle, now: Date = new Date()): Promise<FixtureCheck[]> {
   const inputs = toInputs(fixture.documents, fixture.namespaceLabels ? { namespaceLabels: fixture.namespaceLabels } : {});
-  const reports = await evaluateDocuments(inputs, bundle, { now: fixture.now ?? now });
+  const images = fixtureImageVerifier(fixture.signatures ?? [], bundle, fixture.file);
+  const reports = await evaluateDocuments(inputs, bundle, { now: fixture.now ?? now, images });
   const checks: FixtureCheck[] = [];
   const check = (resource: string, what: string, expected: string, actual: string) =>
     checks.push({ fixture: fixture.name, resource, what, expected, actual, ok: expected === actual });
@@ -187,6 +204,10 @@ export async function runFixture(fixture: Fixture, bundle: Bundle, now: Date = n
       const r = matches[0];
       if (e.allowed !== undefined) check(resource, 'allowed', String(e.allowed), String(r.allowed));
       if (e.patched !== undefined) check(resource, 'patched', String(e.patched), String(r.patches.length > 0));
+      if (e.images !== undefined) {
+        const after = containerImages(r.patched);
+        for (const [container, image] of Object.entries(e.images)) check(resource, `container "${container}" image`, image, after.get(container) ?? '(no such container)');
+      }
       if (e.policy !== undefined && e.rule !== undefined) {
         const id = `${e.policy}/${e.rule}`;
         const actual = r.results.find((x) => x.policy === e.policy && x.rule === e.rule)?.result ?? 'skip';

@@ -1,6 +1,6 @@
 /**
- * Rendering offline reports: a readable table (one row per violation, warning, error or exemption
- * used; one row for a clean resource) and JSON. Pure.
+ * Rendering offline reports: a readable table (one row per violation, warning, error, exemption
+ * used or skipped rule; one row for a clean resource) and JSON. Pure.
  */
 import type { ReportedExemption, ResourceReport } from './offline-run';
 
@@ -16,6 +16,8 @@ export interface JsonResourceReport {
   /** The exemptions that relieved findings: name, owner, reason, expiry, controls, counts. */
   exemptions: ReportedExemption[];
   errors: Array<{ policy: string; rule: string; message: string }>;
+  /** Rules not judged, with why (`offline: signatures not checked: …`): result `skip`, never a denial. */
+  skipped: Array<{ policy: string; rule: string; reason: string }>;
   patches: ResourceReport['patches'];
 }
 
@@ -32,6 +34,7 @@ export function toJsonReport(r: ResourceReport): JsonResourceReport {
     warnings: r.warnings.map(slim),
     exemptions: r.exemptions,
     errors: r.errors,
+    skipped: r.skipped,
     patches: r.patches,
   };
   return out;
@@ -68,6 +71,16 @@ export function exemptionDetail(x: ReportedExemption): string {
   return `${x.relieved === 0 ? 'partly: ' : ''}${x.exemption} (owner ${x.owner}, ${expiry}): ${x.reason}`;
 }
 
+/** Which rules were skipped, on how many resources, and (offline) how to check them after all. */
+function skippedNote(reports: readonly ResourceReport[]): string[] {
+  const counts = new Map<string, number>();
+  for (const r of reports) for (const x of r.skipped) counts.set(`${x.policy}/${x.rule}`, (counts.get(`${x.policy}/${x.rule}`) ?? 0) + 1);
+  if (counts.size === 0) return [];
+  const rules = [...counts].map(([id, n]) => `${id} (${n} resource${n === 1 ? '' : 's'})`).join(', ');
+  const offline = reports.some((r) => r.skipped.some((x) => x.reason.startsWith('offline:')));
+  return ['', `Skipped, neither passed nor denied: ${rules}.${offline ? ' Offline, signatures are not checked: --verify-images checks them.' : ''}`];
+}
+
 export function renderTable(reports: readonly ResourceReport[]): string {
   const rows: string[][] = [['RESOURCE', 'VERDICT', 'FINDING', 'POLICY/RULE', 'CONTROL', 'DETAIL']];
   for (const r of reports) {
@@ -79,6 +92,7 @@ export function renderTable(reports: readonly ResourceReport[]): string {
       ...r.errors.map((e) => ['error', `${e.policy}/${e.rule}`, '-', e.message]),
       ...r.warnings.map((v) => ['warn', `${v.policy}/${v.rule}`, v.control, detail(v.message)]),
       ...r.exemptions.map((x) => ['exempt', `${x.policy}/${x.rule}`, x.controls.join(','), exemptionDetail(x)]),
+      ...r.skipped.map((x) => ['skip', `${x.policy}/${x.rule}`, '-', x.reason]),
     ];
     if (lines.length === 0) rows.push([name, verdict, '-', '-', '-', '-']);
     lines.forEach((l, i) => rows.push([i === 0 ? name : '', i === 0 ? verdict : '', ...l]));
@@ -90,10 +104,12 @@ export function renderTable(reports: readonly ResourceReport[]): string {
   const warned = reports.filter((r) => r.warnings.length > 0).length;
   const exempted = reports.filter((r) => r.exemptions.length > 0).length;
   for (const help of exemptionHelps(reports)) body.push('', `To request an exemption: ${help}`);
+  body.push(...skippedNote(reports));
   body.push(
     '',
     `${reports.length} resource(s): ${reports.length - denied} allowed, ${denied} denied, ${warned} with warnings` +
-      (exempted > 0 ? `, ${exempted} relieved by exemptions` : ''),
+      (exempted > 0 ? `, ${exempted} relieved by exemptions` : '') +
+      (reports.some((r) => r.skipped.length > 0) ? `, ${reports.filter((r) => r.skipped.length > 0).length} with skipped rules` : ''),
   );
   return `${body.join('\n')}\n`;
 }

@@ -4,28 +4,38 @@
  *
  *   portcullis test <files|dirs…> [--bundle dist/portcullis-bundle.json | --policies [policies/main.ts]]
  *                   [--output table|json] [--namespace-labels k=v,…] [--now <RFC3339>]
- *                   [--offline] [--docker-config <file>]
+ *                   [--offline | --verify-images [--docker-config <file>]]
  *
  * Inputs: multi-document YAML/JSON manifests (Pods and controllers; Namespace documents supply
  * namespace labels), AdmissionReview JSON, and PolicyTest fixtures (see ./fixtures.ts), which are
  * run and checked against their expectations.
- * Images: verifyImages rules contact only the registries their policy names (the runtime's
- * verifier); `--offline` contacts nothing, so matching images report an error instead.
+ * Images: by default (`--offline`) nothing is contacted and no signature is checked: a
+ * verifyImages rule that matches an image is `skip` ("offline: signatures not checked"; see
+ * ./offline-images.ts), neither an error nor a denial, and tags are not pinned. `--verify-images`
+ * uses the runtime's verifier (runtime/images, as `serve` does: the bundle's trusted roots,
+ * `--docker-config` credentials), which contacts only the registries the policies name. Fixtures
+ * always use what they declare in `signatures` (./fixture-images.ts), never a registry.
  * Exit codes: 0 all admitted (and every fixture expectation met), 1 an Enforce policy denies (or an
  * error under failurePolicy Fail, or a fixture expectation failed), 2 usage or input errors.
  */
 import { readFileSync } from 'node:fs';
 import type { LoadedBundle } from '../bundle';
-import { createImageVerifier, type ClosableImageVerifier } from '../images';
+import type { ImageVerifier } from '../engine/types';
+import type { ClosableImageVerifier } from '../images';
 import { DEFAULT_BUNDLE, DEFAULT_POLICY_APP, loadBundleFile, synthesizeBundle } from './bundle-source';
 import { isFixtureDocument, parseFixture, renderFixtureChecks, runFixture, type Fixture, type FixtureCheck } from './fixtures';
 import { expandInputPaths, InputError, parseDocuments, parseLabelList, toInputs } from './input';
 import type { Command } from './main';
+import { offlineImageVerifier } from './offline-images';
 import { evaluateDocuments } from './offline-run';
 import { renderJson, renderTable } from './report-format';
 
 const USAGE = `usage: portcullis test <files|dirs...> [--bundle ${DEFAULT_BUNDLE} | --policies [${DEFAULT_POLICY_APP}]]
-                       [--output table|json] [--namespace-labels k=v,...] [--now <RFC3339>] [--offline] [--docker-config <file>]`;
+                       [--output table|json] [--namespace-labels k=v,...] [--now <RFC3339>]
+                       [--offline | --verify-images [--docker-config <file>]]
+
+  Signatures are not checked by default (offline): signature rules report "skip". --verify-images checks
+  them against the registries the policies name (--docker-config: registry credentials).`;
 
 export interface TestOptions {
   files: string[];
@@ -34,7 +44,10 @@ export interface TestOptions {
   output: 'table' | 'json';
   namespaceLabels?: Record<string, string>;
   now: Date;
+  /** Explicitly offline (the default; refuses --verify-images). */
   offline: boolean;
+  /** Check signatures against the registries (the runtime's verifier). */
+  verifyImages?: boolean;
   dockerConfig?: string;
 }
 
@@ -83,6 +96,9 @@ export function parseTestArgs(argv: readonly string[], now: Date = new Date()): 
       case '--offline':
         o.offline = true;
         break;
+      case '--verify-images':
+        o.verifyImages = true;
+        break;
       case '--docker-config':
         o.dockerConfig = value();
         break;
@@ -93,6 +109,8 @@ export function parseTestArgs(argv: readonly string[], now: Date = new Date()): 
   }
   if (o.bundle !== undefined && o.policies !== undefined) throw new UsageError('give --bundle or --policies, not both');
   if (o.files.length === 0) throw new UsageError('no input files');
+  if (o.offline && o.verifyImages === true) throw new UsageError('give --offline or --verify-images, not both');
+  if (o.dockerConfig !== undefined && o.verifyImages !== true) throw new UsageError('--docker-config needs --verify-images (offline, no registry is contacted)');
   return o;
 }
 
@@ -113,15 +131,17 @@ export async function runTest(o: TestOptions): Promise<TestRun> {
     }
   }
   const inputs = toInputs(docs, o.namespaceLabels ? { namespaceLabels: o.namespaceLabels } : {});
-  let images: ClosableImageVerifier | undefined;
-  if (!o.offline && inputs.length > 0) {
-    images = createImageVerifier({
+  let registry: ClosableImageVerifier | undefined;
+  if (o.verifyImages === true && inputs.length > 0) {
+    const { createImageVerifier } = await import('../images'); // sigstore is loaded only to verify
+    registry = createImageVerifier({
       trustedRoots: loaded.bundle.trust.trustedRoots,
       ...(o.dockerConfig !== undefined ? { dockerConfigPath: o.dockerConfig } : {}),
     });
   }
+  const images: ImageVerifier = registry ?? offlineImageVerifier();
   try {
-    const reports = await evaluateDocuments(inputs, loaded.bundle, { now: o.now, ...(images ? { images } : {}) });
+    const reports = await evaluateDocuments(inputs, loaded.bundle, { now: o.now, images });
     const checks: FixtureCheck[] = [];
     for (const fx of fixtures) checks.push(...(await runFixture(fx, loaded.bundle, o.now)));
     let stdout = '';
@@ -134,7 +154,7 @@ export async function runTest(o: TestOptions): Promise<TestRun> {
     const denied = reports.some((r) => !r.allowed) || checks.some((c) => !c.ok);
     return { exitCode: denied ? 1 : 0, stdout };
   } finally {
-    images?.close();
+    registry?.close();
   }
 }
 

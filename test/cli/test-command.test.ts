@@ -165,7 +165,7 @@ describe('runTest', () => {
     expect(out[0].violations).toEqual([
       expect.objectContaining({ policy: 'pod-security', rule: 'pss', control: 'privileged', message: expect.stringContaining('container "app"') }),
     ]);
-    expect(Object.keys(out[0])).toEqual(['apiVersion', 'kind', 'namespace', 'name', 'source', 'allowed', 'violations', 'warnings', 'exemptions', 'errors', 'patches']);
+    expect(Object.keys(out[0])).toEqual(['apiVersion', 'kind', 'namespace', 'name', 'source', 'allowed', 'violations', 'warnings', 'exemptions', 'errors', 'skipped', 'patches']);
     // the CronJob had no seccomp profile: the mutation added one and validation saw it
     expect(out[1].patches).toEqual([
       { op: 'add', path: '/spec/jobTemplate/spec/template/spec/securityContext/seccompProfile', value: { type: 'RuntimeDefault' } },
