@@ -119,15 +119,22 @@ describe('reference policy set: the rules this issue adds are well-formed for th
 });
 
 describe('reference policy set: good workloads', () => {
-  it('a compliant Deployment is admitted with no warnings; defaults are patched in', async () => {
-    const r = await admit(deployment({ containers: [container('api')] }));
+  it('a compliant Deployment is admitted with no warnings and left as written; its Pods get the defaults', async () => {
+    const d = deployment({ containers: [container('api')] });
+    const r = await admit(d);
     expect(r.mutation.errors).toEqual([]);
     expect(r.validation.errors).toEqual([]);
     expect(reported(r.validation.warnings)).toEqual([]);
     expect(r.allowed).toBe(true);
-    expect(r.mutation.patches.map((p) => p.path)).toEqual(['/spec/template/spec/containers/0/resources', '/spec/template/spec/securityContext']);
-    expect(getPointer(r.patched, '/spec/template/spec/containers/0/resources')).toEqual({ limits: { cpu: '500m', memory: '512Mi' }, requests: { cpu: '100m', memory: '128Mi' } });
-    expect(getPointer(r.patched, '/spec/template/spec/securityContext')).toEqual({ seccompProfile: { type: 'RuntimeDefault' } });
+    // No drift for GitOps: the template is not rewritten (mutateControllers is off in the reference set) …
+    expect(r.mutation.patches).toEqual([]);
+    // … and the Pods it creates are defaulted at creation.
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api-7d9f-x2k4p', labels: LABELS }, spec: (d.spec as { template: { spec: unknown } }).template.spec };
+    const p = await admit(pod);
+    expect(p.mutation.patches.map((o) => o.path)).toEqual(['/spec/containers/0/resources', '/spec/securityContext']);
+    expect(getPointer(p.patched, '/spec/containers/0/resources')).toEqual({ limits: { cpu: '500m', memory: '512Mi' }, requests: { cpu: '100m', memory: '128Mi' } });
+    expect(getPointer(p.patched, '/spec/securityContext')).toEqual({ seccompProfile: { type: 'RuntimeDefault' } });
+    expect(p.allowed).toBe(true);
   });
 
   it('the same Deployment passes with every policy in Enforce', async () => {
@@ -137,8 +144,9 @@ describe('reference policy set: good workloads', () => {
   });
 
   it('a container that only sets a 50m cpu limit gets a 50m request, not 100m', async () => {
-    const r = await admit(deployment({ containers: [container('api', { resources: { limits: { cpu: '50m' } } })] }), 'payments', PRODUCTION, enforcedPolicies);
-    expect(getPointer(r.patched, '/spec/template/spec/containers/0/resources')).toEqual({ limits: { cpu: '50m', memory: '512Mi' }, requests: { cpu: '50m', memory: '128Mi' } });
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api', labels: LABELS }, spec: { containers: [container('api', { resources: { limits: { cpu: '50m' } } })] } };
+    const r = await admit(pod, 'payments', PRODUCTION, enforcedPolicies);
+    expect(getPointer(r.patched, '/spec/containers/0/resources')).toEqual({ limits: { cpu: '50m', memory: '512Mi' }, requests: { cpu: '50m', memory: '128Mi' } });
     expect(r.allowed).toBe(true);
   });
 
@@ -267,19 +275,24 @@ describe('reference policy set: bad workloads', () => {
       },
     };
     const r = await admit(cron, 'payments', PRODUCTION, enforcedPolicies);
-    const resources = '/spec/jobTemplate/spec/template/spec/containers/0/resources';
-    expect(getPointer(r.patched, `${resources}/limits`)).toEqual({ memory: '2 Gi', cpu: '500m' });
-    expect(getPointer(r.patched, `${resources}/requests`)).toEqual({ cpu: '100m' }); // memory request not defaulted next to a malformed limit
+    // The template is left as written and judged as its Pods will be after the defaults: the cpu
+    // limit they get passes, the malformed memory limit (which the defaults leave alone) fails.
+    expect(r.mutation.patches).toEqual([]);
     expect(r.validation.violations.map((v) => [v.rule, v.field])).toEqual([
       ['limits-required', 'spec.jobTemplate.spec.template.spec.containers[0].resources.limits.memory'],
     ]);
     expect(r.allowed).toBe(false);
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'report', labels: LABELS }, spec: cron.spec.jobTemplate.spec.template.spec };
+    const p = await admit(pod, 'payments', PRODUCTION, enforcedPolicies);
+    expect(getPointer(p.patched, '/spec/containers/0/resources/limits')).toEqual({ memory: '2 Gi', cpu: '500m' });
+    expect(getPointer(p.patched, '/spec/containers/0/resources/requests')).toEqual({ cpu: '100m' }); // memory request not defaulted next to a malformed limit
+    expect(p.validation.violations.map((v) => [v.rule, v.field])).toEqual([['limits-required', 'spec.containers[0].resources.limits.memory']]);
   });
 
   it('an explicit Unconfined seccomp profile is kept by the default and caught by Pod Security', async () => {
     const d = deployment({ securityContext: { seccompProfile: { type: 'Unconfined' } }, containers: [container('api')] });
     const r = await admit(d, 'payments', PRODUCTION, enforcedPolicies);
-    expect(r.mutation.patches.map((p) => p.path)).toEqual(['/spec/template/spec/containers/0/resources']);
+    expect(r.mutation.patches).toEqual([]);
     expect(r.validation.violations.length).toBeGreaterThan(0);
     expect(new Set(r.validation.violations.map((v) => `${v.policy} ${v.control}`))).toEqual(new Set(['pod-security seccompProfile_restricted']));
   });
