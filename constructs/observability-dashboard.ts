@@ -2,7 +2,8 @@
  * The Grafana dashboard of the observability pack (constructs/observability.ts), as a plain JSON
  * model (schemaVersion 39) for Grafana's dashboard sidecar: decisions by policy and result, reviews
  * and latency by webhook path (with each path's timeout), the signature verdict cache hit rate, the
- * bundle hash each pod serves, exemptions in use and their expiry, and ready replicas.
+ * bundle hash each pod serves, exemptions in use (results and applications) and their expiry, and
+ * ready replicas.
  *
  * Every query selects `namespace="$namespace"` (a constant variable: the runtime's namespace, the
  * PodMonitor's target label) on the data source picked in `$datasource`. Panels are built from a
@@ -125,6 +126,21 @@ function panelSpecs(input: DashboardInput): PanelSpec[] {
       targets: [
         {
           expr: `sum by (policy, rule) (increase(portcullis_policy_results_total{${NS}, result="exempt"}[$__range])) > 0`,
+          instant: true,
+          format: 'table',
+        },
+      ],
+    },
+    {
+      title: 'Exemptions applied',
+      description: 'Reviews in which each exemption relieved a finding, over the selected range (portcullis_exemptions_applied_total; dry runs not counted).',
+      type: 'table',
+      unit: 'short',
+      width: 12,
+      height: 8,
+      targets: [
+        {
+          expr: `sum by (policy, exemption) (increase(portcullis_exemptions_applied_total{${NS}}[$__range])) > 0`,
           instant: true,
           format: 'table',
         },

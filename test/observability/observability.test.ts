@@ -28,7 +28,7 @@ import { NOW, newApp, readManifests, tempDir, type Json, type K8sObject } from '
 import { checkMonitoringObject } from './monitoring-schemas';
 import { metricNames, selectors } from './promql';
 import { promtool, promtoolAvailable, promtoolSkipNotice } from './promtool';
-import { OTHER_HASH, TARGET_LABELS, firingCases, promtoolTests, renderAnnotation, type PromtoolTestFile } from './rule-tests';
+import { OTHER_HASH, TARGET_LABELS, firingCases, promtoolNumber, promtoolTests, renderAnnotation, type PromtoolTestFile } from './rule-tests';
 import { scrapeReferenceServer, type ReferenceScrape } from './scrape';
 
 const available = promtoolAvailable();
@@ -179,7 +179,7 @@ describe('the observability pack in dist/', () => {
     expect(cm.data[DASHBOARD_FILE]).toBe(prettyCanonicalJson(dashboard));
     expect(dashboard.uid).toBe('portcullis-payments-platform');
     const titles = dashboard.panels.map((p: { title: string }) => p.title);
-    for (const t of ['Decisions by policy and result', 'Latency by webhook (p50, p99)', 'Signature verdict cache hit rate', 'Bundle hash per pod', 'Exempted results by policy and rule', 'Exemptions: days until expiry']) {
+    for (const t of ['Decisions by policy and result', 'Latency by webhook (p50, p99)', 'Signature verdict cache hit rate', 'Bundle hash per pod', 'Exempted results by policy and rule', 'Exemptions applied', 'Exemptions: days until expiry']) {
       expect(titles).toContain(t);
     }
     for (const p of dashboard.panels) {
@@ -264,7 +264,7 @@ describe('every metric and label the rules and the dashboard use exists in a rea
         expect(scraped.has(n) || KUBE_STATE_METRICS.includes(n), `${where}: ${n} is neither in the scrape nor from kube-state-metrics`).toBe(true);
       }
     }
-    for (const m of ['portcullis_admission_requests_total', 'portcullis_admission_duration_seconds_bucket', 'portcullis_policy_results_total', 'portcullis_bundle_info', 'portcullis_bundle_reloads_total', 'portcullis_exemption_expiry_timestamp_seconds', 'portcullis_signature_cache_hits_total', ...KUBE_STATE_METRICS]) {
+    for (const m of ['portcullis_admission_requests_total', 'portcullis_admission_duration_seconds_bucket', 'portcullis_policy_results_total', 'portcullis_bundle_info', 'portcullis_bundle_reloads_total', 'portcullis_exemption_expiry_timestamp_seconds', 'portcullis_exemptions_applied_total', 'portcullis_signature_cache_hits_total', ...KUBE_STATE_METRICS]) {
       expect(used.has(m), m).toBe(true);
     }
   });
@@ -351,6 +351,12 @@ describe.skipIf(!available)('promtool (Debian prometheus package)', () => {
     writeFileSync(path.join(work, 'dashboard', 'queries.yaml'), stringify({ groups: [{ name: 'dashboard', rules: record }] }, { lineWidth: 0 }));
     const r = promtool(['check', 'rules', 'dashboard/queries.yaml'], work);
     expect(r.output, r.output).toContain(`SUCCESS: ${record.length} rules found`);
+  });
+});
+
+describe('promtoolNumber', () => {
+  it('writes scraped values in the notation promtool reads (no exponent, no NaN)', () => {
+    expect([1806451200, 0.25, 5e-7, 1.5e-10, Number.NaN, Number.POSITIVE_INFINITY].map(promtoolNumber)).toEqual(['1806451200', '0.25', '0.0000005', '0.00000000015', '0', '0']);
   });
 });
 

@@ -72,7 +72,19 @@ function healthyValues(scrape: Scrape, s: Sample): string {
     if (f === 'portcullis_policy_results_total' && s.labels.result === 'error') return `0+1x${STEPS}`;
     return `0+60x${STEPS}`;
   }
-  return `${s.value}x${STEPS}`;
+  return `${promtoolNumber(s.value)}x${STEPS}`;
+}
+
+/**
+ * A gauge's scraped value in promtool's series notation, which has no exponent form and no NaN
+ * (prom-client writes NaN for event-loop lag percentiles before the first measurement): those
+ * become 0, which no rule reads.
+ */
+export function promtoolNumber(v: number): string {
+  if (!Number.isFinite(v)) return '0';
+  const plain = String(v);
+  if (!plain.includes('e')) return plain;
+  return v.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
 }
 
 /** The healthy hour: every scraped series on the current pod, the old pod during a rollout, kube-state-metrics. */
