@@ -5,7 +5,7 @@ export function readmeMd(v: InitValues, placeholders: readonly string[]): string
   const todo =
     placeholders.length === 0
       ? 'Every value was given to `portcullis init`; nothing is left to fill in.'
-      : `Still to fill in (synth refuses each one, naming its file and line):\n\n${placeholders.map((p) => `- ${p}`).join('\n')}`;
+      : `Still to fill in (synth refuses each placeholder of policies/config.ts, naming its line):\n\n${placeholders.map((p) => `- ${p}`).join('\n')}`;
   return `# ${v.name} admission policies
 
 Kubernetes admission policy for ${v.name} as typed, reviewable code, with
@@ -35,8 +35,8 @@ Everything specific to your team is in **\`policies/config.ts\`**. A value writt
 \`placeholder('…')\` was not given to \`portcullis init\`: replace the whole call with your value.
 ${todo}
 
-Also check \`argocd/application.yaml\` (\`repoURL\`) and the example images in
-\`policies/fixtures/resources/workloads.yaml\`.
+When you change the registry, change the example images in
+\`policies/fixtures/resources/workloads.yaml\` with it.
 
 The runtime image (\`runtimeImage\`) is built from the Portcullis repository's \`Dockerfile\`
 (\`docker build -t <your registry>/platform/portcullis:${v.portcullisVersion} .\`) and pushed to your
