@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   diff: async () => (await import('./diff-command')).command,
   synth: async () => (await import('./synth-command')).command,
   init: async () => (await import('./init-command')).command,
+  exemptions: async () => (await import('./exemptions-command')).command,
 };
 
 export type { Command };

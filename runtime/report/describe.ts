@@ -139,13 +139,24 @@ function describeIdentity(id: Parameters<typeof identityText>[0]): Segment[] {
   return [code(identityText(id))];
 }
 
-function controlText(c: ExemptionControl): Segment[] {
+/** `"capabilities_restricted" for "capabilities.add" values "NET_ADMIN" and "NET_RAW" on images "…"`. */
+export function controlText(c: ExemptionControl): Segment[] {
   const out: Segment[] = [code(c.control)];
   if (c.field !== undefined) {
     out.push(' for ', code(c.field));
     if (c.values !== undefined) out.push(' values ', ...codeList(c.values));
   }
   if (c.images !== undefined) out.push(' on images ', ...codeList(c.images, 'or'));
+  return out;
+}
+
+/** `in namespaces "a" for objects selected by "k=v"`; `everywhere` without a scope. */
+export function describeScope(e: Pick<Exemption, 'namespaces' | 'namespaceSelector' | 'objectSelector'>): Segment[] {
+  const out: Segment[] = [];
+  if (e.namespaces !== undefined) out.push('in namespaces ', ...codeList(e.namespaces));
+  if (e.namespaceSelector !== undefined) out.push(out.length > 0 ? ' ' : '', 'in namespaces selected by ', code(formatSelector(e.namespaceSelector)));
+  if (e.objectSelector !== undefined) out.push(out.length > 0 ? ' ' : '', 'for objects selected by ', code(formatSelector(e.objectSelector)));
+  if (out.length === 0) out.push('everywhere');
   return out;
 }
 
@@ -160,12 +171,7 @@ export function describeExemption(e: Exemption): Segment[] {
       out.push(...controlText(c));
     });
   }
-  if (e.namespaces !== undefined) out.push(' in namespaces ', ...codeList(e.namespaces));
-  if (e.namespaceSelector !== undefined) out.push(' in namespaces selected by ', code(formatSelector(e.namespaceSelector)));
-  if (e.objectSelector !== undefined) out.push(' for objects selected by ', code(formatSelector(e.objectSelector)));
-  if (e.namespaces === undefined && e.namespaceSelector === undefined && e.objectSelector === undefined) {
-    out.push(' everywhere');
-  }
+  out.push(' ', ...describeScope(e));
   out.push(` (owner ${e.owner}; ${e.expiresAt === undefined ? 'never expires' : `expires ${e.expiresAt}`}; reason: ${e.reason})`);
   return out;
 }
