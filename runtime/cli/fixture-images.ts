@@ -155,12 +155,11 @@ export function fixtureImageVerifier(declared: readonly DeclaredSignature[], bun
     verify(image, rule): Promise<ImageVerdict> {
       return Promise.resolve().then(() => {
         const d = declaredFor(image, rule);
+        const outcome = d.outcome; // `error` was thrown by declaredFor
         const verdict =
-          d.outcome.kind === 'unsigned'
-            ? unsignedVerdict(d.digest)
-            : combineAttestorSets(rule.attestors, (entry) =>
-                (d.outcome as { verifiedBy: string[] }).verifiedBy.includes(entry.name) ? undefined : 'no signature verifies under it (not in the fixture\'s verifiedBy)',
-              );
+          outcome.kind === 'verified'
+            ? combineAttestorSets(rule.attestors, (entry) => (outcome.verifiedBy.includes(entry.name) ? undefined : "not in the fixture's verifiedBy"))
+            : unsignedVerdict(d.digest);
         const out: ImageVerdict = { image, digest: d.digest, verified: verdict.verified };
         if (verdict.reason !== undefined) out.reason = verdict.reason;
         return out;
