@@ -132,7 +132,11 @@ describe('portcullis init', () => {
       kind: 'Application',
       spec: { source: { path: 'dist', directory: { include: '*.k8s.yaml' } }, destination: { namespace: 'portcullis-system' } },
     });
-    expect(parseYaml(read(dir, 'policies/fixtures/starting-set.yaml'))).toMatchObject({ kind: 'PolicyTest', resources: ['resources/workloads.yaml'] });
+    expect(parseYaml(read(dir, 'policies/fixtures/starting-set.yaml'))).toMatchObject({
+      kind: 'PolicyTest',
+      resources: ['resources/workloads.yaml'],
+      signatures: { 'registry.acme.example/shop/api:1.4.2': { verifiedBy: ['release-key'] } },
+    });
     expect(argo).toContain("include: '*.k8s.yaml'");
     expect(argo).toMatch(/path: dist\n/);
     expect(argo).toContain('namespace: portcullis-system');

@@ -255,13 +255,19 @@ function fixtureRegistry(v: InitValues): string {
   return v.registry ?? EXAMPLE_REGISTRY;
 }
 
+/** The attestor name a signature of the team verifies under (images.ts: the key's, else the keyless one). */
+function fixtureAttestor(v: InitValues): string {
+  return v.publicKeyPem !== undefined || (v.keylessIdentity === undefined && v.keylessIssuer === undefined) ? 'release-key' : 'keyless';
+}
+
 export function fixtureYaml(v: InitValues): string {
   const host = fixtureRegistry(v);
+  const signer = fixtureAttestor(v);
   const note =
     v.registry === undefined
       ? [
-          `# REPLACE-ME: the example workloads in resources/workloads.yaml use ${EXAMPLE_REGISTRY}; write your`,
-          '# registry host there once it is filled in in policies/config.ts.',
+          `# REPLACE-ME: the example images here and in resources/workloads.yaml use ${EXAMPLE_REGISTRY}; write`,
+          '# your registry host instead once it is filled in in policies/config.ts.',
         ]
       : [];
   return [
@@ -271,18 +277,31 @@ export function fixtureYaml(v: InitValues): string {
     '# Every validating policy starts in Audit: a violation is reported as `warn` and the request is',
     '# admitted. When you flip a mode to Enforce in policies/config.ts, expect `fail` (and `allowed: false`).',
     '#',
-    `# Offline, portcullis test contacts no registry: the signature rule (images/signed) cannot verify the`,
-    `# images it matches (${host}/**), so this fixture asserts it only for images outside that scope.`,
-    '# Signatures are checked at admission, and by `portcullis scan --verify-images`.',
+    '# No registry is contacted: `signatures` declares what the registry would answer for the team\'s',
+    `# images (the digest a tag resolves to, and the attestors of policies/images.ts a signature verifies`,
+    `# under: "release-key" or "keyless"). A team image not declared here is \`skip\` (not checked).`,
     ...note,
     'apiVersion: portcullis.dev/v1alpha1',
     'kind: PolicyTest',
     'metadata:',
     '  name: starting-set',
+    'signatures:',
+    `  "${host}/shop/api:1.4.2": { digest: "sha256:${'1'.repeat(64)}", verifiedBy: [${signer}] }`,
+    `  "${host}/shop/report:2.0.0": { digest: "sha256:${'2'.repeat(64)}", verifiedBy: [${signer}] }`,
+    `  "${host}/shop/nightly:0.9.0": { digest: "sha256:${'3'.repeat(64)}", unsigned: true }`,
     'resources:',
     '  - resources/workloads.yaml',
     'results:',
-    '  # A workload written to the policies: team registry, limits, restricted securityContext.',
+    '  # A workload written to the policies: signed, from the team registry, limits, restricted securityContext.',
+    '  - resource: Deployment/shop/api',
+    '    allowed: true',
+    '    policy: images',
+    '    rule: signed',
+    '    result: pass',
+    '  - resource: Deployment/shop/api',
+    '    policy: images',
+    '    rule: team-registry-only',
+    '    result: pass',
     '  - resource: Deployment/shop/api',
     '    policy: pod-security',
     '    rule: restricted',
@@ -290,10 +309,6 @@ export function fixtureYaml(v: InitValues): string {
     '  - resource: Deployment/shop/api',
     '    policy: resource-limits',
     '    rule: limits-required',
-    '    result: pass',
-    '  - resource: Deployment/shop/api',
-    '    policy: images',
-    '    rule: team-registry-only',
     '    result: pass',
     '  # No requests/limits declared: the defaults are filled in (patched), so the limits check passes.',
     '  - resource: Pod/shop/report',
@@ -305,6 +320,13 @@ export function fixtureYaml(v: InitValues): string {
     '    policy: pod-security',
     '    rule: restricted',
     '    result: pass',
+    '  # An image nobody signed: reported, admitted while images is in Audit.',
+    '  - resource: Pod/shop/nightly',
+    '    allowed: true',
+    '    policy: images',
+    '    rule: signed',
+    '    result: warn',
+    '    controls: [verifyImages]',
     '  # A privileged root pod from Docker Hub: reported, but admitted while the policies are in Audit.',
     '  - resource: Pod/sandbox/debug',
     '    allowed: true',
@@ -317,11 +339,6 @@ export function fixtureYaml(v: InitValues): string {
     '    rule: team-registry-only',
     '    result: warn',
     '    controls: [allowedRegistries]',
-    '  # docker.io/library/nginx is outside the signature rule\'s scope: nothing to verify.',
-    '  - resource: Pod/sandbox/debug',
-    '    policy: images',
-    '    rule: signed',
-    '    result: pass',
     '',
   ].join('\n');
 }
@@ -369,6 +386,25 @@ spec:
   containers:
     - name: report
       image: ${host}/shop/report:2.0.0
+      securityContext:
+        allowPrivilegeEscalation: false
+        capabilities: { drop: [ALL] }
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: nightly
+  namespace: shop
+spec:
+  securityContext:
+    runAsNonRoot: true
+    runAsUser: 10001
+    seccompProfile: { type: RuntimeDefault }
+  containers:
+    - name: nightly
+      image: ${host}/shop/nightly:0.9.0
+      resources:
+        limits: { cpu: 200m, memory: 128Mi }
       securityContext:
         allowPrivilegeEscalation: false
         capabilities: { drop: [ALL] }

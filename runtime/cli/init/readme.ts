@@ -53,9 +53,10 @@ registry; the cluster pulls it from there.
 | \`npx portcullis serve --dev --bundle dist/portcullis-bundle.json\` | serve the bundle locally over HTTPS |
 
 A fixture (\`kind: PolicyTest\`) lists workloads and the result expected per policy and rule
-(\`pass\`, \`warn\`, \`fail\`, \`exempt\`, …); add one for every policy change. Offline, signature rules
-cannot contact the registry and report \`error\` for the images they match: check signatures at
-admission, or with \`npx portcullis scan --verify-images\`.
+(\`pass\`, \`warn\`, \`fail\`, \`exempt\`, …); add one for every policy change. Fixtures contact no
+registry: a fixture's \`signatures\` declares what the registry would answer for an image (its digest,
+the attestors a signature verifies under, or unsigned); an image it does not declare is \`skip\`.
+Real signatures are checked at admission, and by \`npx portcullis scan --verify-images\`.
 
 ## Audit → scan → Enforce
 
