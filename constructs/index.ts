@@ -5,6 +5,7 @@ export * from './exemption';
 export * from './rules/policy-rule';
 export * from './rules/pod-security';
 export * from './rules/verify-images';
+export * from './rules/verify-attestations';
 export * from './rules/resources';
 export * from './rules/image-references';
 export * from './rules/host-access';

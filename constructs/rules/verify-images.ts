@@ -1,4 +1,5 @@
 import { createPublicKey } from 'node:crypto';
+import type { Construct } from 'constructs';
 import type { AttestorSet, IdentityMatcher, Registry, Target } from '../../runtime/bundle';
 import { appContext } from '../app-context';
 import type { Policy } from '../policy';
@@ -173,67 +174,94 @@ export class VerifyImages extends PolicyRule {
     if (p.verifyDigest === true && !this.mutateDigest && p.required === false) {
       out.push('verifyDigest without mutateDigest and with required: false would deny tags it never pins. Fix: enable mutateDigest or drop verifyDigest.');
     }
-    if (p.imageReferences.length === 0) out.push('imageReferences is empty, so nothing is verified. Fix: list the image globs to verify.');
-    out.push(...globProblems('imageReferences', p.imageReferences), ...globProblems('skipImageReferences', p.skipImageReferences ?? []));
-    const hosts = new Set(p.registries.map((r) => r.host));
-    if (p.registries.length === 0) out.push('registries is empty: no registry may be contacted. Fix: list the registries the images come from.');
-    for (const r of p.registries) {
-      if (!HOST.test(r.host)) out.push(`registry host "${r.host}" is not a host[:port]. Fix: write e.g. "registry.example.com" (no scheme, no path).`);
-      if (r.insecure === true && !LOOPBACK.test(r.host)) {
-        out.push(`registry "${r.host}" is marked insecure (plain HTTP) but is not a loopback host. Fix: use TLS (add caPem for a private CA).`);
-      }
-      if (r.caPem !== undefined && !r.caPem.includes('-----BEGIN CERTIFICATE-----')) {
-        out.push(`registry "${r.host}" caPem is not a PEM certificate. Fix: paste the CA certificate (BEGIN CERTIFICATE).`);
-      }
-    }
-    for (const g of p.imageReferences) {
-      const host = globRegistryHost(g);
-      if (host.includes('*')) {
-        out.push(`imageReferences "${g}" has a wildcard registry host; the runtime would contact any host an attacker names. Fix: name the registry host exactly.`);
-      } else if (!hosts.has(host)) {
-        out.push(`imageReferences "${g}" is served by registry "${host}", which is not in registries. Fix: add { host: "${host}" } to registries.`);
-      }
-    }
-    if (p.repository !== undefined) {
-      const why = repositoryProblem(p.repository, p.registries);
-      if (why !== undefined) {
-        out.push(`${why}: signatures would be read from a host the rule may not contact. Fix: write host[:port]/path with a host listed in registries (or add that registry).`);
-      }
-    }
-    if (this.props.requestTimeoutMs !== undefined && (!Number.isInteger(this.requestTimeoutMs) || this.requestTimeoutMs < 1)) {
-      out.push(`requestTimeoutMs ${this.requestTimeoutMs} must be a positive integer. Fix: use e.g. 3000.`);
-    }
-    if (this.requestTimeoutMs >= this.policy.timeoutSeconds * 1000) {
-      out.push(
-        `requestTimeoutMs ${this.requestTimeoutMs} is not below the webhook timeout (${this.policy.timeoutSeconds}s), so a slow registry would time the webhook out. Fix: lower requestTimeoutMs or raise the policy's timeoutSeconds.`,
-      );
-    }
+    out.push(...registryRuleProblems(this.policy, p, this.requestTimeoutMs, 'signatures'));
     if (p.attestors.length === 0) out.push('attestors is empty. Fix: add at least one attestor set (keyAttestor / keylessAttestor).');
-    const roots = new Set(appContext(this).trustedRootNames);
-    p.attestors.forEach((set, i) => {
-      if (set.entries.length === 0) out.push(`attestors[${i}] has no entries. Fix: add an attestor.`);
-      if (set.count !== undefined && (set.count < 1 || set.count > set.entries.length)) {
-        out.push(`attestors[${i}].count ${set.count} is not between 1 and its ${set.entries.length} entries. Fix: lower count or add attestors.`);
-      }
-      const names = new Set<string>();
-      for (const a of set.entries) {
-        if (names.has(a.name)) out.push(`attestors[${i}] names "${a.name}" twice. Fix: give each attestor a distinct name.`);
-        names.add(a.name);
-        if (a.trustedRoot !== undefined && !roots.has(a.trustedRoot)) {
-          out.push(`attestor "${a.name}" names trusted root "${a.trustedRoot}", which the app does not define. Fix: add it to PortcullisApp trustedRoots or remove trustedRoot.`);
-        }
-        if (a.type === 'key') {
-          out.push(...keyProblems(a.name, a.publicKey));
-          if (a.trustedRoot !== undefined && a.requireTlog !== true) {
-            out.push(`attestor "${a.name}" names a trusted root but does not set requireTlog, so the root is never used. Fix: set requireTlog: true or drop trustedRoot.`);
-          }
-        } else {
-          a.identities.forEach((id, j) => out.push(...identityProblems(`attestor "${a.name}" identities[${j}]`, id)));
-        }
-      }
-    });
+    out.push(...attestorSetProblems(this, p.attestors));
     return out;
   }
+}
+
+/** What a registry-contacting rule's props share: images, registries, repository, deadline. */
+export interface RegistryRuleProps {
+  readonly imageReferences: readonly string[];
+  readonly skipImageReferences?: readonly string[];
+  readonly registries: readonly Registry[];
+  readonly repository?: string;
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * The synth checks every rule that contacts registries shares (VerifyImages, VerifyAttestations):
+ * globs name exact hosts that are in `registries`, registries are well-formed (TLS except on
+ * loopback), the repository's host is in `registries`, the deadline is below the webhook timeout.
+ */
+export function registryRuleProblems(policy: Policy, p: RegistryRuleProps, requestTimeoutMs: number, what: string): string[] {
+  const out: string[] = [];
+  if (p.imageReferences.length === 0) out.push('imageReferences is empty, so nothing is verified. Fix: list the image globs to verify.');
+  out.push(...globProblems('imageReferences', p.imageReferences), ...globProblems('skipImageReferences', p.skipImageReferences ?? []));
+  const hosts = new Set(p.registries.map((r) => r.host));
+  if (p.registries.length === 0) out.push('registries is empty: no registry may be contacted. Fix: list the registries the images come from.');
+  for (const r of p.registries) {
+    if (!HOST.test(r.host)) out.push(`registry host "${r.host}" is not a host[:port]. Fix: write e.g. "registry.example.com" (no scheme, no path).`);
+    if (r.insecure === true && !LOOPBACK.test(r.host)) {
+      out.push(`registry "${r.host}" is marked insecure (plain HTTP) but is not a loopback host. Fix: use TLS (add caPem for a private CA).`);
+    }
+    if (r.caPem !== undefined && !r.caPem.includes('-----BEGIN CERTIFICATE-----')) {
+      out.push(`registry "${r.host}" caPem is not a PEM certificate. Fix: paste the CA certificate (BEGIN CERTIFICATE).`);
+    }
+  }
+  for (const g of p.imageReferences) {
+    const host = globRegistryHost(g);
+    if (host.includes('*')) {
+      out.push(`imageReferences "${g}" has a wildcard registry host; the runtime would contact any host an attacker names. Fix: name the registry host exactly.`);
+    } else if (!hosts.has(host)) {
+      out.push(`imageReferences "${g}" is served by registry "${host}", which is not in registries. Fix: add { host: "${host}" } to registries.`);
+    }
+  }
+  if (p.repository !== undefined) {
+    const why = repositoryProblem(p.repository, p.registries);
+    if (why !== undefined) {
+      out.push(`${why}: ${what} would be read from a host the rule may not contact. Fix: write host[:port]/path with a host listed in registries (or add that registry).`);
+    }
+  }
+  if (p.requestTimeoutMs !== undefined && (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1)) {
+    out.push(`requestTimeoutMs ${requestTimeoutMs} must be a positive integer. Fix: use e.g. 3000.`);
+  }
+  if (requestTimeoutMs >= policy.timeoutSeconds * 1000) {
+    out.push(
+      `requestTimeoutMs ${requestTimeoutMs} is not below the webhook timeout (${policy.timeoutSeconds}s), so a slow registry would time the webhook out. Fix: lower requestTimeoutMs or raise the policy's timeoutSeconds.`,
+    );
+  }
+  return out;
+}
+
+/** Attestor-set problems (entries, count, distinct names, trusted roots, keys, identities); `where` names the list in messages. */
+export function attestorSetProblems(scope: Construct, sets: readonly AttestorSet[], where = 'attestors'): string[] {
+  const out: string[] = [];
+  const roots = new Set(appContext(scope).trustedRootNames);
+  sets.forEach((set, i) => {
+    if (set.entries.length === 0) out.push(`${where}[${i}] has no entries. Fix: add an attestor.`);
+    if (set.count !== undefined && (set.count < 1 || set.count > set.entries.length)) {
+      out.push(`${where}[${i}].count ${set.count} is not between 1 and its ${set.entries.length} entries. Fix: lower count or add attestors.`);
+    }
+    const names = new Set<string>();
+    for (const a of set.entries) {
+      if (names.has(a.name)) out.push(`${where}[${i}] names "${a.name}" twice. Fix: give each attestor a distinct name.`);
+      names.add(a.name);
+      if (a.trustedRoot !== undefined && !roots.has(a.trustedRoot)) {
+        out.push(`attestor "${a.name}" names trusted root "${a.trustedRoot}", which the app does not define. Fix: add it to PortcullisApp trustedRoots or remove trustedRoot.`);
+      }
+      if (a.type === 'key') {
+        out.push(...keyProblems(a.name, a.publicKey));
+        if (a.trustedRoot !== undefined && a.requireTlog !== true) {
+          out.push(`attestor "${a.name}" names a trusted root but does not set requireTlog, so the root is never used. Fix: set requireTlog: true or drop trustedRoot.`);
+        }
+      } else {
+        a.identities.forEach((id, j) => out.push(...identityProblems(`attestor "${a.name}" identities[${j}]`, id)));
+      }
+    }
+  });
+  return out;
 }
 
 function keyProblems(name: string, pem: string): string[] {

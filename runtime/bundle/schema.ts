@@ -144,6 +144,91 @@ export const VerifyImagesRule = obj({
   repository: Type.Optional(NonEmpty),
 });
 
+// ---- attestations (verifyAttestations) ---------------------------------------------------------
+
+export const SLSA_PROVENANCE_V02 = 'https://slsa.dev/provenance/v0.2';
+export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
+export const COSIGN_VULN_V1 = 'https://cosign.sigstore.dev/attestation/vuln/v1';
+export const SPDX_DOCUMENT = 'https://spdx.dev/Document';
+export const CYCLONEDX_BOM = 'https://cyclonedx.org/bom';
+
+/** A string condition: equal to `exact`, or matching the anchored, backtracking-safe `pattern`. */
+export const StringCondition = Type.Union([obj({ exact: NonEmpty }), obj({ pattern: NonEmpty })]);
+/** Vulnerability severities as scanners report them (Grype's Negligible counts as LOW). */
+export const VulnSeverity = Type.Union([
+  Type.Literal('UNKNOWN'),
+  Type.Literal('LOW'),
+  Type.Literal('MEDIUM'),
+  Type.Literal('HIGH'),
+  Type.Literal('CRITICAL'),
+]);
+const Count = Type.Integer({ minimum: 0 });
+
+const attestationBase = {
+  /** Names the requirement in messages (`attestation "provenance": …`). */
+  name: Name,
+  /** Who must have signed the attestation: every set must pass; within a set, `count` of its entries. */
+  attestors: Type.Array(AttestorSet, { minItems: 1 }),
+  /**
+   * Statements older than this (by the predicate's own time: build finished, scan finished, SBOM
+   * created) are ignored; at least one current statement must remain.
+   */
+  maxAgeSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+};
+export const ProvenanceAttestation = obj({
+  ...attestationBase,
+  kind: Type.Literal('slsaProvenance'),
+  predicateTypes: Type.Array(Type.Union([Type.Literal(SLSA_PROVENANCE_V02), Type.Literal(SLSA_PROVENANCE_V1)]), { minItems: 1 }),
+  /** v0.2 `builder.id`, v1 `runDetails.builder.id`. */
+  builderId: Type.Optional(StringCondition),
+  /** v0.2 `invocation.configSource.uri`, v1 `buildDefinition.externalParameters.workflow.repository` (or the first resolved dependency), without `git+` and `@ref`. */
+  sourceRepository: Type.Optional(StringCondition),
+  /** The ref of that source (`refs/heads/main`). */
+  sourceRef: Type.Optional(StringCondition),
+  /** v0.2 `buildType`, v1 `buildDefinition.buildType`. */
+  buildType: Type.Optional(StringCondition),
+});
+export const VulnerabilityAttestation = obj({
+  ...attestationBase,
+  kind: Type.Literal('vulnerabilityScan'),
+  predicateTypes: Type.Array(Type.Literal(COSIGN_VULN_V1), { minItems: 1, maxItems: 1 }),
+  /** The highest severity allowed (`HIGH`: no CRITICAL finding; `NONE`: no LOW..CRITICAL finding). */
+  maxSeverity: Type.Optional(Type.Union([Type.Literal('NONE'), Type.Literal('LOW'), Type.Literal('MEDIUM'), Type.Literal('HIGH')])),
+  /** At most this many findings of each (exact) severity. */
+  maxCountBySeverity: Type.Optional(
+    obj({ UNKNOWN: Type.Optional(Count), LOW: Type.Optional(Count), MEDIUM: Type.Optional(Count), HIGH: Type.Optional(Count), CRITICAL: Type.Optional(Count) }),
+  ),
+});
+export const SbomAttestation = obj({
+  ...attestationBase,
+  kind: Type.Literal('sbom'),
+  predicateTypes: Type.Array(Type.Union([Type.Literal(SPDX_DOCUMENT), Type.Literal(CYCLONEDX_BOM)]), { minItems: 1 }),
+});
+/** Presence of a signed statement of a custom predicate type (no conditions on its content). */
+export const CustomAttestation = obj({
+  name: Name,
+  attestors: Type.Array(AttestorSet, { minItems: 1 }),
+  kind: Type.Literal('custom'),
+  predicateTypes: Type.Array(NonEmpty, { minItems: 1 }),
+});
+export const AttestationRequirement = Type.Union([ProvenanceAttestation, VulnerabilityAttestation, SbomAttestation, CustomAttestation]);
+
+export const VerifyAttestationsRule = obj({
+  ...ruleBase,
+  type: Type.Literal('verifyAttestations'),
+  /** Image reference globs; only these images are checked (validation only: nothing is pinned). */
+  imageReferences: Type.Array(NonEmpty, { minItems: 1 }),
+  skipImageReferences: Type.Optional(StringList),
+  /** Every requirement must be met by in-toto statements naming the image digest. */
+  attestations: Type.Array(AttestationRequirement, { minItems: 1 }),
+  requestTimeoutMs: Type.Integer({ minimum: 1 }),
+  cacheTtlSeconds: Type.Integer({ minimum: 0 }),
+  negativeCacheTtlSeconds: Type.Integer({ minimum: 0 }),
+  registries: Type.Array(Registry, { minItems: 1 }),
+  /** Where attestations are stored when not next to the image; its host must be one of `registries`. */
+  repository: Type.Optional(NonEmpty),
+});
+
 export const Quantity = Type.String({ minLength: 1, description: 'A Kubernetes resource quantity, e.g. 100m, 128Mi' });
 export const ResourcePair = obj({ cpu: Type.Optional(Quantity), memory: Type.Optional(Quantity) });
 export const DefaultResourcesRule = obj({
@@ -212,6 +297,7 @@ export const DefaultSeccompRule = obj({
 export const Rule = Type.Union([
   PodSecurityRule,
   VerifyImagesRule,
+  VerifyAttestationsRule,
   DefaultResourcesRule,
   RequireResourcesRule,
   AllowedRegistriesRule,
@@ -341,6 +427,10 @@ export type Attestor = Static<typeof Attestor>;
 export type AttestorSet = Static<typeof AttestorSet>;
 export type Registry = Static<typeof Registry>;
 export type VerifyImagesRule = Static<typeof VerifyImagesRule>;
+export type StringCondition = Static<typeof StringCondition>;
+export type VulnSeverity = Static<typeof VulnSeverity>;
+export type AttestationRequirement = Static<typeof AttestationRequirement>;
+export type VerifyAttestationsRule = Static<typeof VerifyAttestationsRule>;
 export type ResourcePair = Static<typeof ResourcePair>;
 export type DefaultResourcesRule = Static<typeof DefaultResourcesRule>;
 export type RequireResourcesRule = Static<typeof RequireResourcesRule>;
@@ -368,3 +458,5 @@ export type Bundle = Static<typeof Bundle>;
 export const MUTATING_RULE_TYPES: readonly RuleType[] = ['defaultResources', 'defaultSeccomp'];
 /** verifyImages both mutates (digest pinning) and validates (signatures). */
 export const DUAL_RULE_TYPES: readonly RuleType[] = ['verifyImages'];
+/** Rule families that contact registries (an ImageVerifier checks them). */
+export const IMAGE_RULE_TYPES: readonly RuleType[] = ['verifyImages', 'verifyAttestations'];

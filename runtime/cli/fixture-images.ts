@@ -31,7 +31,7 @@ import { RuleSkipped } from '../engine/rule-skipped';
 import type { ImageVerdict, ImageVerifier } from '../engine/types';
 import { combineAttestorSets, unsignedVerdict } from '../images/attestor-sets';
 import { InputError } from './input';
-import { checkRegistryAllowed, OFFLINE_SKIP_REASON } from './offline-images';
+import { checkRegistryAllowed, OFFLINE_SKIP_REASON, skipAttestations } from './offline-images';
 
 export type DeclaredOutcome = { kind: 'verified'; verifiedBy: string[] } | { kind: 'unsigned' } | { kind: 'error'; message: string };
 
@@ -165,6 +165,8 @@ export function fixtureImageVerifier(declared: readonly DeclaredSignature[], bun
         return out;
       });
     },
+    // Fixtures declare signatures only: attestation rules are skipped offline, as without a fixture.
+    verifyAttestations: skipAttestations,
   };
 }
 

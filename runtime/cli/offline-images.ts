@@ -15,9 +15,10 @@ import type { ImageVerdict, ImageVerifier } from '../engine/types';
 import { configuredRegistry } from '../images/registry-gate';
 
 export const OFFLINE_SKIP_REASON = 'offline: signatures not checked';
+export const OFFLINE_ATTESTATIONS_SKIP_REASON = 'offline: attestations not checked';
 
 /** Refuses (RegistryNotAllowedError) an image whose registry `rule` does not name, as the registry verifier does. */
-export function checkRegistryAllowed(image: string, rule: VerifyImagesRule): void {
+export function checkRegistryAllowed(image: string, rule: Pick<VerifyImagesRule, 'registries'>): void {
   configuredRegistry(parseImageReference(image).registry, rule.registries);
 }
 
@@ -37,5 +38,14 @@ export function offlineImageVerifier(reason: string = OFFLINE_SKIP_REASON): Imag
         throw new RuleSkipped(reason);
       });
     },
+    verifyAttestations: skipAttestations,
   };
+}
+
+/** verifyAttestations offline: refused as online when the registry is not the rule's, else skipped. */
+export function skipAttestations(image: string, rule: Pick<VerifyImagesRule, 'registries'>): Promise<ImageVerdict> {
+  return Promise.resolve().then(() => {
+    checkRegistryAllowed(image, rule);
+    throw new RuleSkipped(OFFLINE_ATTESTATIONS_SKIP_REASON);
+  });
 }

@@ -173,6 +173,11 @@ export interface ImageVerifier {
   resolveDigest(image: string, rule: Extract<Rule, { type: 'verifyImages' }>, signal?: AbortSignal): Promise<string>;
   /** Verify the signatures of `image` (which carries a digest) against the rule's attestors. */
   verify(image: string, rule: Extract<Rule, { type: 'verifyImages' }>, signal?: AbortSignal): Promise<ImageVerdict>;
+  /**
+   * Verify the attestations a verifyAttestations rule requires of `image` (resolving a tag first);
+   * `reason` says which requirement and condition failed. Absent: the verifier cannot check them.
+   */
+  verifyAttestations?(image: string, rule: Extract<Rule, { type: 'verifyAttestations' }>, signal?: AbortSignal): Promise<ImageVerdict>;
 }
 
 export interface EvaluationContext {

@@ -20,6 +20,11 @@ export function signatureTag(digest: string): string {
   return `sha256-${digestHex(digest)}.sig`;
 }
 
+/** Cosign's legacy attestation tag: `sha256-<hex>.att`. */
+export function attestationTag(digest: string): string {
+  return `sha256-${digestHex(digest)}.att`;
+}
+
 /** The OCI 1.1 referrers-tag fallback: `sha256-<hex>`. */
 export function referrersTag(digest: string): string {
   return `sha256-${digestHex(digest)}`;

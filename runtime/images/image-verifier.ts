@@ -13,12 +13,16 @@
  *   they use): successes for `cacheTtlSeconds`, failures only if `negativeCacheTtlSeconds` > 0,
  *   errors never. Concurrent checks of one key are coalesced.
  * - Registry failures reject (an error for the webhook's failurePolicy), never `verified: false`.
+ * - `verifyAttestations` (verifyAttestations rules) works the same way — gate, repository,
+ *   deadline, coalescing, cache — on the attestations of the digest (attestations.ts); a success
+ *   is cached no longer than its freshest-needed statement stays within maxAge.
  */
 import { createHash } from 'node:crypto';
-import type { Trust, VerifyImagesRule } from '../bundle';
+import type { Trust, VerifyAttestationsRule, VerifyImagesRule } from '../bundle';
 import { canonicalJson } from '../bundle';
 import { parseImageReference, type ImageReference } from '../engine/image-ref';
 import type { ImageVerdict, ImageVerifier } from '../engine/types';
+import { attestationCandidates, verifyAttestationRequirements } from './attestations';
 import { verifyAttestorSets, type AttestorContext } from './attestors';
 import { RegistryAuth } from './auth';
 import { createDeadline, raceSignal, type Deadline } from './deadline';
@@ -31,6 +35,9 @@ import { bundleSignatures, legacySignatures, type SignatureCandidate } from './s
 import { TransportPool } from './transport';
 import { TrustRoots } from './trust-roots';
 import { VerdictCache } from './verdict-cache';
+
+/** A verdict as computed, before caching: `validUntil` bounds how long a success may be cached. */
+type CachedVerdict = ImageVerdict & { validUntil?: number };
 
 export interface ImageVerifierMetrics {
   cacheHit(): void;
@@ -54,7 +61,11 @@ export interface ImageVerifierOptions {
   acceptedPredicateTypes?: readonly string[];
 }
 
+/** The rules whose checks contact registries. */
+type RegistryRule = VerifyImagesRule | VerifyAttestationsRule;
+
 export type ClosableImageVerifier = ImageVerifier & {
+  verifyAttestations(image: string, rule: VerifyAttestationsRule, signal?: AbortSignal): Promise<ImageVerdict>;
   /** Destroy pooled sockets; later calls fail. */
   close(): void;
   /** Number of cached verdicts (for metrics and tests). */
@@ -72,15 +83,18 @@ export function createImageVerifier(options: ImageVerifierOptions = {}): Closabl
     roots,
     acceptedPredicateTypes: options.acceptedPredicateTypes ?? [COSIGN_SIGN_PREDICATE],
   };
-  const ruleHashes = new WeakMap<VerifyImagesRule, string>();
+  const ruleHashes = new WeakMap<RegistryRule, string>();
 
-  const ruleHash = (rule: VerifyImagesRule): string => {
+  /** What a verdict depends on: attestors (and conditions), the trusted roots they use, the repository. */
+  const ruleHash = (rule: RegistryRule): string => {
     let h = ruleHashes.get(rule);
     if (!h) {
+      const sets = rule.type === 'verifyImages' ? rule.attestors : rule.attestations.flatMap((a) => a.attestors);
       const rootNames = new Set<string>();
-      for (const set of rule.attestors) for (const e of set.entries) if (e.trustedRoot) rootNames.add(e.trustedRoot);
+      for (const set of sets) for (const e of set.entries) if (e.trustedRoot) rootNames.add(e.trustedRoot);
       const usedRoots = [...rootNames].sort().map((n) => [n, options.trustedRoots?.[n] ?? null]);
-      const basis: Record<string, unknown> = { attestors: rule.attestors, roots: usedRoots };
+      const basis: Record<string, unknown> =
+        rule.type === 'verifyImages' ? { attestors: rule.attestors, roots: usedRoots } : { attestations: rule.attestations, roots: usedRoots };
       if (rule.repository !== undefined) basis.repository = rule.repository;
       h = createHash('sha256').update(canonicalJson(basis)).digest('hex');
       ruleHashes.set(rule, h);
@@ -88,11 +102,11 @@ export function createImageVerifier(options: ImageVerifierOptions = {}): Closabl
     return h;
   };
 
-  const clientFor = (ref: ImageReference, rule: VerifyImagesRule): RegistryClient =>
+  const clientFor = (ref: ImageReference, rule: RegistryRule): RegistryClient =>
     new RegistryClient(pool.endpointFor(ref.registry, rule.registries), auth, pool);
 
   /** Where the signatures of `ref` live: the rule's repository (gated like image hosts), else next to the image. */
-  const signaturesFor = (ref: ImageReference, rule: VerifyImagesRule, imageClient: RegistryClient): { client: RegistryClient; repository: string } => {
+  const signaturesFor = (ref: ImageReference, rule: RegistryRule, imageClient: RegistryClient): { client: RegistryClient; repository: string } => {
     if (rule.repository === undefined) return { client: imageClient, repository: ref.repository };
     const loc = parseRepository(rule.repository);
     if (typeof loc === 'string') throw new RegistryNotAllowedError(`${loc}; nothing was contacted`);
@@ -100,11 +114,12 @@ export function createImageVerifier(options: ImageVerifierOptions = {}): Closabl
       return { client: new RegistryClient(pool.endpointFor(loc.registry, rule.registries), auth, pool), repository: loc.repository };
     } catch (err) {
       if (!(err instanceof RegistryNotAllowedError)) throw err;
-      throw new RegistryNotAllowedError(`signature repository "${rule.repository}": ${err.message}`);
+      const what = rule.type === 'verifyImages' ? 'signature' : 'attestation';
+      throw new RegistryNotAllowedError(`${what} repository "${rule.repository}": ${err.message}`);
     }
   };
 
-  async function withDeadline<T>(rule: VerifyImagesRule, signal: AbortSignal | undefined, work: (d: Deadline) => Promise<T>): Promise<T> {
+  async function withDeadline<T>(rule: RegistryRule, signal: AbortSignal | undefined, work: (d: Deadline) => Promise<T>): Promise<T> {
     const deadline = createDeadline(rule.requestTimeoutMs, [signal, closing.signal]);
     try {
       return await work(deadline);
@@ -113,7 +128,7 @@ export function createImageVerifier(options: ImageVerifierOptions = {}): Closabl
     }
   }
 
-  async function resolveDigest(image: string, rule: VerifyImagesRule, signal?: AbortSignal): Promise<string> {
+  async function resolveDigest(image: string, rule: RegistryRule, signal?: AbortSignal): Promise<string> {
     const ref = parseImageReference(image);
     const client = clientFor(ref, rule); // refuses unconfigured registries before any I/O
     if (ref.digest) return ref.digest;
@@ -138,15 +153,36 @@ export function createImageVerifier(options: ImageVerifierOptions = {}): Closabl
     });
   }
 
-  async function verify(image: string, rule: VerifyImagesRule, signal?: AbortSignal): Promise<ImageVerdict> {
+  async function checkAttestations(ref: ImageReference, digest: string, rule: VerifyAttestationsRule, image: string): Promise<CachedVerdict> {
+    const client = clientFor(ref, rule);
+    const store = signaturesFor(ref, rule, client);
+    return withDeadline(rule, undefined, async (d) => {
+      const candidates = await attestationCandidates(store.client, store.repository, digest, d, rule);
+      const verdict = verifyAttestationRequirements(rule, candidates, digest, { roots, now });
+      const out: CachedVerdict = { image, digest, verified: verdict.verified };
+      if (verdict.reason !== undefined) out.reason = verdict.reason;
+      if (verdict.validUntil !== undefined) out.validUntil = verdict.validUntil;
+      return out;
+    });
+  }
+
+  /**
+   * Gate (the image's registry and the rule's repository, before any network I/O), one deadline
+   * for the whole call (resolving the tag, waiting for the shared check), cache and coalescing.
+   */
+  async function cachedCheck<R extends RegistryRule>(
+    image: string,
+    rule: R,
+    signal: AbortSignal | undefined,
+    kind: string,
+    run: (ref: ImageReference, digest: string, rule: R, image: string) => Promise<CachedVerdict>,
+  ): Promise<ImageVerdict> {
     const ref = parseImageReference(image);
-    // Refuse unconfigured registries (the image's, the signature repository's) before any network I/O.
     const client = clientFor(ref, rule);
     signaturesFor(ref, rule, client);
-    // One deadline for the whole call: resolving the tag and waiting for the (shared) check.
     return withDeadline(rule, signal, async (deadline) => {
       const digest = ref.digest ?? (await client.resolve(ref.repository, ref.tag ?? 'latest', deadline));
-      const key = `${ref.registry}/${ref.repository}@${digest}|${ruleHash(rule)}`;
+      const key = `${ref.registry}/${ref.repository}@${digest}|${kind}|${ruleHash(rule)}`;
       const hit = cache.get(key);
       if (hit) {
         options.metrics?.cacheHit();
@@ -154,9 +190,10 @@ export function createImageVerifier(options: ImageVerifierOptions = {}): Closabl
       }
       options.metrics?.cacheMiss();
       const shared = cache.coalesce(key, async () => {
-        const verdict = await check(ref, digest, rule, image);
-        const ttl = verdict.verified ? rule.cacheTtlSeconds : rule.negativeCacheTtlSeconds;
-        cache.set(key, verdict, ttl * 1000);
+        const { validUntil, ...verdict } = await run(ref, digest, rule, image);
+        let ttl = (verdict.verified ? rule.cacheTtlSeconds : rule.negativeCacheTtlSeconds) * 1000;
+        if (validUntil !== undefined) ttl = Math.min(ttl, validUntil - now());
+        cache.set(key, verdict, ttl);
         return verdict;
       });
       const verdict = await raceSignal(shared, deadline.signal);
@@ -164,9 +201,16 @@ export function createImageVerifier(options: ImageVerifierOptions = {}): Closabl
     });
   }
 
+  const verify = (image: string, rule: VerifyImagesRule, signal?: AbortSignal): Promise<ImageVerdict> =>
+    cachedCheck(image, rule, signal, 'signatures', check);
+
+  const verifyAttestations = (image: string, rule: VerifyAttestationsRule, signal?: AbortSignal): Promise<ImageVerdict> =>
+    cachedCheck(image, rule, signal, 'attestations', checkAttestations);
+
   return {
     resolveDigest,
     verify,
+    verifyAttestations,
     close: () => {
       closing.abort(new Error('image verifier closed'));
       pool.close();

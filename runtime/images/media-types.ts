@@ -17,3 +17,8 @@ export const ANNOTATION_BUNDLE = 'dev.sigstore.cosign/bundle';
 
 /** The Sigstore bundle stored as an OCI 1.1 referrer (cosign `--new-bundle-format`). */
 export const SIGSTORE_BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+
+/** A legacy Cosign attestation layer (`sha256-<hex>.att`): a DSSE envelope holding an in-toto statement. */
+export const DSSE_ENVELOPE = 'application/vnd.dsse.envelope.v1+json';
+/** The predicate type cosign records on a legacy attestation layer (a hint: the statement decides). */
+export const ANNOTATION_PREDICATE_TYPE = 'predicateType';

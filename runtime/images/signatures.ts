@@ -122,6 +122,7 @@ export async function bundleSignatures(
   digest: string,
   deadline: Deadline,
   readManifest: () => Promise<Buffer | undefined> = () => client.manifest(repository, digest, deadline).then((m) => m?.body),
+  maxBundleBytes = 1024 * 1024,
 ): Promise<BundleSignature[]> {
   const refs = await client.referrers(repository, digest, SIGSTORE_BUNDLE_V03, deadline);
   // The image manifest, read once and only if some bundle signs it directly (message signature).
@@ -138,7 +139,7 @@ export async function bundleSignatures(
       if (subject?.digest !== digest) return undefined;
       const layer = descriptors(manifest.json.layers).find((l) => l.mediaType === SIGSTORE_BUNDLE_V03);
       if (!layer) return undefined;
-      const blob = await client.blob(repository, layer.digest, deadline, 1024 * 1024);
+      const blob = await client.blob(repository, layer.digest, deadline, maxBundleBytes);
       let bundle: unknown;
       try {
         bundle = JSON.parse(blob.toString('utf8'));

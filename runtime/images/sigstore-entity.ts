@@ -60,6 +60,39 @@ export function legacyToBundle(sig: LegacySignature, signer: 'certificate' | 'ke
   });
 }
 
+/**
+ * The v0.1 bundle JSON for one signature of a legacy attestation (`.att` layer): the DSSE envelope
+ * with that one signature, the certificate (keyless) or the key hint (key), and the Rekor entry
+ * from the `dev.sigstore.cosign/bundle` annotation (an `intoto` or `dsse` entry). Not validated
+ * here: the verifier parses it like any bundle it reads from a registry.
+ */
+export function legacyAttestationBundle(att: {
+  payloadType: string;
+  payload: Buffer;
+  signature: { sig: string; keyid?: string };
+  certificatePem?: string;
+  rekorBundle?: RekorBundle;
+}): Record<string, unknown> {
+  const verificationMaterial: Record<string, unknown> = {
+    tlogEntries: att.rekorBundle ? [tlogEntry(att.rekorBundle)] : [],
+    timestampVerificationData: { rfc3161Timestamps: [] },
+  };
+  if (att.certificatePem !== undefined) {
+    verificationMaterial.x509CertificateChain = { certificates: [{ rawBytes: pemToDerBase64(att.certificatePem) }] };
+  } else {
+    verificationMaterial.publicKey = { hint: KEY_HINT };
+  }
+  return {
+    mediaType: BUNDLE_V01,
+    verificationMaterial,
+    dsseEnvelope: {
+      payload: att.payload.toString('base64'),
+      payloadType: att.payloadType,
+      signatures: [{ sig: att.signature.sig, keyid: att.signature.keyid ?? '' }],
+    },
+  };
+}
+
 export function legacyToSignedEntity(sig: LegacySignature, signer: 'certificate' | 'key'): SignedEntity {
   return toSignedEntity(legacyToBundle(sig, signer), sig.payload);
 }

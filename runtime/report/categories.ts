@@ -10,6 +10,7 @@ export const RULE_CATEGORIES: { [T in RuleType]: { category: string; severity: S
   podSecurity: { category: 'Pod Security Standards (Restricted)', severity: 'high' },
   defaultSeccomp: { category: 'Pod Security Standards (Restricted)', severity: 'medium' },
   verifyImages: { category: 'Software Supply Chain Security', severity: 'high' },
+  verifyAttestations: { category: 'Software Supply Chain Security', severity: 'high' },
   allowedRegistries: { category: 'Software Supply Chain Security', severity: 'high' },
   requireDigest: { category: 'Software Supply Chain Security', severity: 'medium' },
   disallowLatestTag: { category: 'Best Practices', severity: 'medium' },

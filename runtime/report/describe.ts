@@ -4,6 +4,7 @@
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import type { Exemption, ExemptionControl, LabelSelector, ResourcePair, Rule, Target } from '../bundle';
+import { describeAttestationsRule } from './diff-attestations';
 import { code, codeList, wordList, type Segment } from './sentence';
 
 /** `team=payments, env In (prod, staging), !legacy`; `everything` for an empty selector. */
@@ -60,6 +61,8 @@ export function describeRule(rule: Rule): Segment[] {
       if (rule.verifyDigest) out.push('; requires a digest on every matching image');
       return out;
     }
+    case 'verifyAttestations':
+      return describeAttestationsRule(rule);
     case 'defaultResources':
       return [`defaults requests (${pair(rule.requests)}) and limits (${pair(rule.limits)}) where absent`];
     case 'requireResources': {

@@ -3,6 +3,7 @@
  * into the rule they came from, so one change to a Pod rule reads as one sentence.
  */
 import { canonicalJson, MUTATING_RULE_TYPES, type AttestorSet, type Policy, type Rule } from '../bundle';
+import { diffVerifyAttestations } from './diff-attestations';
 import { describeAttestor, describeRule, identityText, keyFingerprint, targetName } from './describe';
 import { changedKeys, compareQuantity, intersection, P, setDiff, sortedUnion, withoutIdentity } from './diff-helpers';
 import type { Direction, Emit } from './diff-model';
@@ -118,6 +119,9 @@ function diffRule(p: Policy, name: string, o: Rule, n: Rule, outer: Emit): void 
     }
     case 'verifyImages':
       diffVerifyImages(r, o as typeof n, n, emit);
+      break;
+    case 'verifyAttestations':
+      diffVerifyAttestations(r, o as typeof n, n, emit);
       break;
     case 'defaultResources': {
       const old = o as typeof n;

@@ -7,6 +7,7 @@
 import {
   ALWAYS_EXCLUDED_NAMESPACES,
   CONTROLLER_TARGETS,
+  IMAGE_RULE_TYPES,
   POD_TARGET,
   type Bundle,
   type Mode,
@@ -39,9 +40,9 @@ export function prepareScanPolicies(bundle: Bundle, options: ScanPolicyOptions):
   const skipped: string[] = [];
   const policies: Policy[] = [];
   for (const p of bundle.policies) {
-    const rules = options.verifyImages ? p.rules : p.rules.filter((r) => r.type !== 'verifyImages');
+    const rules = options.verifyImages ? p.rules : p.rules.filter((r) => !IMAGE_RULE_TYPES.includes(r.type));
     for (const r of p.rules) {
-      if (!options.verifyImages && r.type === 'verifyImages' && r.autogenFrom === undefined) skipped.push(`${p.name}/${r.name}`);
+      if (!options.verifyImages && IMAGE_RULE_TYPES.includes(r.type) && r.autogenFrom === undefined) skipped.push(`${p.name}/${r.name}`);
     }
     if (rules.length === 0) continue;
     policies.push({ ...p, rules, mode: options.asEnforce ? 'Enforce' : p.mode });

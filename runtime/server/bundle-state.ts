@@ -3,14 +3,14 @@
  * finish, a reload replaces the whole snapshot or nothing. A snapshot maps every webhook path to
  * the entry and the policies (in evaluation order) it serves.
  */
-import { loadBundle, type LoadedBundle, type Policy, type Webhook } from '../bundle';
+import { IMAGE_RULE_TYPES, loadBundle, type LoadedBundle, type Policy, type Webhook } from '../bundle';
 import type { AdmissionOperation, ImageVerifier } from '../engine/types';
 
 export interface WebhookBinding {
   webhook: Webhook;
   policies: readonly Policy[];
   policyNames: readonly string[];
-  /** Any verifyImages rule: evaluation may call the registry and needs a deadline. */
+  /** Any verifyImages or verifyAttestations rule: evaluation may call the registry and needs a deadline. */
   needsImages: boolean;
   /** Never evaluated besides the kube-* namespaces: the runtime's own namespace. */
   excludedNamespaces: readonly string[];
@@ -41,7 +41,7 @@ export function compileSnapshot(loaded: LoadedBundle, source: string, loadedAt =
       webhook,
       policies,
       policyNames: webhook.policies,
-      needsImages: policies.some((p) => p.rules.some((r) => r.type === 'verifyImages')),
+      needsImages: policies.some((p) => p.rules.some((r) => IMAGE_RULE_TYPES.includes(r.type))),
       excludedNamespaces,
     };
     if (webhook.type === 'validating') binding.podDefaults = loaded.bundle.policies;

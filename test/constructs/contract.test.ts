@@ -22,6 +22,8 @@ import {
   RequireDigest,
   RequireLabels,
   RequireResources,
+  slsaProvenance,
+  VerifyAttestations,
   VerifyImages,
 } from '../../constructs';
 import { newApp } from './helpers';
@@ -46,6 +48,11 @@ describe('DSL ⇄ bundle schema', () => {
     const p = new Policy(app, 'everything', { mode: 'Enforce', controllers: ['CronJob'] });
     new PodSecurity(p, 'pss');
     new VerifyImages(p, 'sig', { imageReferences: ['registry.example.com/**'], attestors: [{ entries: [keyAttestor('k', key, { requireTlog: true })] }], registries: [{ host: 'registry.example.com' }] });
+    new VerifyAttestations(p, 'attested', {
+      imageReferences: ['registry.example.com/**'],
+      attestations: [slsaProvenance('build', { attestors: [{ entries: [keyAttestor('k', key)] }], builderId: { pattern: 'https://ci\\.example\\.com/.*' }, sourceRef: 'refs/heads/main' })],
+      registries: [{ host: 'registry.example.com' }],
+    });
     // mutateControllers: the controller copies of the defaulting rules are emitted (and validated) too
     new DefaultResources(p, 'defaults', { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' }, mutateControllers: true });
     new RequireResources(p, 'limits', { requests: ['memory'], maxLimits: { memory: '4Gi' } });

@@ -1,5 +1,16 @@
 /** Typed rule and policy fixtures for image tests (validated through the bundle schema). */
-import { POD_TARGET, type AttestorSet, type Bundle, type Policy, type Registry, type VerifyImagesRule, type Webhook } from '../../runtime/bundle';
+import {
+  POD_TARGET,
+  type AttestationRequirement,
+  type AttestorSet,
+  type Bundle,
+  type Policy,
+  type Registry,
+  type Rule,
+  type VerifyAttestationsRule,
+  type VerifyImagesRule,
+  type Webhook,
+} from '../../runtime/bundle';
 import { validBundle } from '../helpers/bundles';
 
 export function verifyRule(registries: Registry[], attestors: AttestorSet[], overrides: Partial<VerifyImagesRule> = {}): VerifyImagesRule {
@@ -21,11 +32,30 @@ export function verifyRule(registries: Registry[], attestors: AttestorSet[], ove
   return rule;
 }
 
+export function attestationsRule(
+  registries: Registry[],
+  attestations: AttestationRequirement[],
+  overrides: Partial<VerifyAttestationsRule> = {},
+): VerifyAttestationsRule {
+  return {
+    name: 'attested-images',
+    type: 'verifyAttestations',
+    target: POD_TARGET,
+    imageReferences: registries.map((r) => `${r.host}/**`),
+    attestations,
+    requestTimeoutMs: 3000,
+    cacheTtlSeconds: 300,
+    negativeCacheTtlSeconds: 0,
+    registries,
+    ...overrides,
+  };
+}
+
 export function keySet(...keys: { name: string; publicKeyPem: string; requireTlog?: boolean }[]): AttestorSet {
   return { entries: keys.map((k) => ({ type: 'key', name: k.name, publicKey: k.publicKeyPem, ...(k.requireTlog ? { requireTlog: true } : {}) })) };
 }
 
-export function policyWith(rule: VerifyImagesRule, mode: Policy['mode'] = 'Enforce'): Policy {
+export function policyWith(rule: Rule, mode: Policy['mode'] = 'Enforce'): Policy {
   return {
     name: 'images',
     mode,

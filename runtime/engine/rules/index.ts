@@ -6,6 +6,7 @@ import type { Rule, RuleType } from '../../bundle';
 import type { RuleFamily } from '../types';
 import { podSecurity } from './pod-security';
 import { verifyImages } from './verify-images';
+import { verifyAttestations } from './verify-attestations';
 import { defaultResources } from './default-resources';
 import { requireResources } from './require-resources';
 import { allowedRegistries } from './allowed-registries';
@@ -22,6 +23,7 @@ export type FamilyTable = { [T in RuleType]: RuleFamily<Extract<Rule, { type: T 
 export const RULE_FAMILIES: FamilyTable = {
   podSecurity,
   verifyImages,
+  verifyAttestations,
   defaultResources,
   requireResources,
   allowedRegistries,
