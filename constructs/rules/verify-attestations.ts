@@ -35,7 +35,7 @@ function condition(m: StringMatch): StringCondition {
 
 function base(name: string, o: Common & { maxAge?: Duration }): { name: string; attestors: AttestorSet[]; maxAgeSeconds?: number } {
   const out: { name: string; attestors: AttestorSet[]; maxAgeSeconds?: number } = { name, attestors: o.attestors.map((s) => ({ ...s, entries: [...s.entries] })) };
-  if (o.maxAge !== undefined) out.maxAgeSeconds = o.maxAge.toSeconds();
+  if (o.maxAge !== undefined) out.maxAgeSeconds = o.maxAge.toSeconds({ integral: false });
   return out;
 }
 
