@@ -1,7 +1,7 @@
 /**
  * Many signature checks in flight must not make Node print "MaxListenersExceededWarning: Possible
  * EventTarget memory leak detected": a busy admission pod would print it on stderr and on-call would
- * chase a leak that is not there. 200 concurrent checks share the verifier's closing signal and, like
+ * chase a leak that is not there. 200 concurrent signature checks and 200 attestation checks share the verifier's closing signal and, like
  * the images of one large pod, one caller signal; against the real registry.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,8 +9,11 @@ import { createImageVerifier } from '../../runtime/images';
 import { followSignal } from '../../runtime/images/deadline';
 import { registryAvailable, registrySkipNotice, startRegistry, type RunningRegistry } from '../helpers/registry';
 import { ecKeyPair, keyLegacyLayer, pushImage, pushLegacySignatures, randomRepo, simpleSigningPayload } from '../helpers/cosign';
-import { keySet, verifyRule } from './fixtures';
+import { keyAttestationLayer, provenanceV1, pushLegacyAttestations, SLSA_V1, statement } from '../helpers/attestations';
+import { slsaProvenance } from '../../constructs';
+import { attestationsRule, keySet, verifyRule } from './fixtures';
 
+const BUILDER = 'https://github.com/acme/ci/.github/workflows/build.yml@refs/heads/main';
 const available = registryAvailable();
 if (!available) registrySkipNotice();
 
@@ -61,13 +64,19 @@ describe.skipIf(!available)('200 concurrent signature checks', () => {
     await reg?.destroy();
   });
 
-  it('print no MaxListenersExceededWarning and all verify', async () => {
+  it('print no MaxListenersExceededWarning and all verify (200 signature + 200 attestation checks at once)', async () => {
     const rule = verifyRule([{ host: reg.host, insecure: true }], [keySet({ name: 'ci', publicKeyPem: signer.publicKeyPem })]);
+    const attested = attestationsRule(
+      [{ host: reg.host, insecure: true }],
+      [slsaProvenance('build', { attestors: [keySet({ name: 'ci', publicKeyPem: signer.publicKeyPem })], builderId: BUILDER })],
+    );
     const images: string[] = [];
     for (let i = 0; i < 8; i += 1) {
       const repo = randomRepo(`busy${i}`);
       const img = await pushImage(reg.url, repo, 'v1', `${repo}-v1`);
       await pushLegacySignatures(reg.url, repo, img.digest, [keyLegacyLayer(signer.privateKey, simpleSigningPayload(`${reg.host}/${repo}`, img.digest))]);
+      const provenance = provenanceV1({ builderId: BUILDER, repository: 'https://github.com/acme/app', ref: 'refs/heads/main' });
+      await pushLegacyAttestations(reg.url, repo, img.digest, [keyAttestationLayer(signer.privateKey, statement(img.digest, `${reg.host}/${repo}`, SLSA_V1, provenance))]);
       images.push(`${reg.host}/${repo}:v1`);
     }
     const v = createImageVerifier();
@@ -75,10 +84,13 @@ describe.skipIf(!available)('200 concurrent signature checks', () => {
     try {
       let verdicts: Array<{ verified: boolean }> = [];
       const warnings = await warningsDuring(async () => {
-        verdicts = await Promise.all(Array.from({ length: 200 }, (_, i) => v.verify(images[i % images.length], rule, review.signal)));
+        verdicts = await Promise.all([
+          ...Array.from({ length: 200 }, (_, i) => v.verify(images[i % images.length], rule, review.signal)),
+          ...Array.from({ length: 200 }, (_, i) => v.verifyAttestations(images[i % images.length], attested, review.signal)),
+        ]);
       });
       expect(warnings).toEqual([]);
-      expect(verdicts).toHaveLength(200);
+      expect(verdicts).toHaveLength(400);
       expect(verdicts.every((x) => x.verified)).toBe(true);
     } finally {
       v.close();
