@@ -149,12 +149,17 @@ export function verifyAttestationRequirements(
       failures.push(`attestation "${req.name}": no ${label} attestation (${req.predicateTypes.join(', ')}) found for ${digest}`);
       continue;
     }
+    let only: string | undefined;
     const verdict = combineAttestorSets(req.attestors, (entry) => {
       const r = checkEntry(req, entry, typed, digest, ctx);
       if (r.until !== undefined) validUntil = validUntil === undefined ? r.until : Math.min(validUntil, r.until);
+      if (r.problem !== undefined) only = `${r.problem} (attestation "${req.name}", ${entry.type} attestor "${entry.name}")`;
       return r.problem;
     });
-    if (!verdict.verified) failures.push(`attestation "${req.name}": ${verdict.reason ?? 'not verified'}`);
+    if (verdict.verified) continue;
+    // One signer (the common case): the failed condition first, so even a shortened warning shows it.
+    const single = req.attestors.length === 1 && req.attestors[0].entries.length === 1;
+    failures.push(single && only !== undefined ? only : `attestation "${req.name}": ${verdict.reason ?? 'not verified'}`);
   }
   if (failures.length > 0) return { verified: false, reason: failures.join('; ') };
   return validUntil === undefined ? { verified: true } : { verified: true, validUntil };

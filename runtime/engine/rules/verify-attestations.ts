@@ -67,7 +67,9 @@ async function validate(input: RuleInput<VerifyAttestationsRule>): Promise<Findi
     if (r === undefined) continue;
     if (r.status === 'fulfilled') {
       if (!r.value.verified) {
-        findings.push(finding(c, allowed, `container "${c.name}" image=${c.image} is not allowed: attestation check of ${r.value.digest} failed: ${r.value.reason ?? 'not verified'}`));
+        // The failed condition before the image: admission warnings are cut to 120 characters.
+        const where = c.image.includes(r.value.digest) ? `image=${c.image}` : `image=${c.image}, digest ${r.value.digest}`;
+        findings.push(finding(c, allowed, `container "${c.name}" is not allowed: ${r.value.reason ?? 'attestations not verified'} (${where})`));
       }
     } else if (isNamed(r.reason, 'RegistryNotAllowedError')) {
       findings.push(finding(c, allowed, `container "${c.name}" image=${c.image} is not allowed: ${errorText(r.reason)}`));
