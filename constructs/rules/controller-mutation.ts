@@ -29,6 +29,14 @@ export function defaultsApplyTo(target: Target, mutateControllers: boolean): boo
 export function controllerMutationProblems(rule: PolicyRule, mutateControllers: boolean): string[] {
   const policy = rule.policy;
   const out: string[] = [];
+  // Like digest pinning: a default either goes in or does not, so "admit and warn" has no meaning
+  // for it; and validation counts only Enforce defaults as what Pods will receive, so an Audit
+  // defaults policy would let Pods be defaulted while controllers were judged without the defaults.
+  if (policy.mode === 'Audit') {
+    out.push(
+      `fills in defaults (it rewrites Pods), which contradicts mode Audit (admit and warn only). Fix: set the policy's mode to 'Enforce' (a defaults outage is covered by failurePolicy: 'Ignore'), or remove the rule.`,
+    );
+  }
   if (mutateControllers && policy.controllers.length === 0) {
     out.push(
       'mutateControllers has no effect: the policy covers no controllers (controllers: [] or match.kinds without controller kinds). Fix: drop mutateControllers, or list the controllers whose templates should be mutated.',

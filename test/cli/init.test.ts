@@ -293,7 +293,7 @@ describe('the scaffolded policies against this repository', () => {
     const bundle = JSON.parse(readFileSync(path.join(dist, 'portcullis-bundle.json'), 'utf8'));
     expect(bundle.metadata).toEqual({ name: 'acme', runtimeNamespace: 'portcullis-system' });
     expect(bundle.policies.map((p: { name: string; mode: string }) => `${p.name}:${p.mode}`)).toEqual([
-      'resource-defaults:Audit',
+      'resource-defaults:Enforce',
       'images:Audit',
       'resource-limits:Audit',
       'pod-security:Audit',

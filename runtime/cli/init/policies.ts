@@ -211,6 +211,8 @@ import type { TeamConfig } from ${q('./config')};
 export function resourceDefaults(scope: Construct, config: TeamConfig): Policy {
   const policy = new Policy(scope, 'resource-defaults', {
     description: 'Containers that declare no requests/limits get the platform defaults.',
+    // Defaults are filled in or not: a defaulting policy is always Enforce (synth refuses Audit).
+    mode: 'Enforce',
     // A defaulting outage must not block deploys; resource-limits still validates.
     failurePolicy: 'Ignore',
     timeoutSeconds: 5,
