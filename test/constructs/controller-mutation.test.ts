@@ -87,6 +87,13 @@ describe('defaults mutate Pods only unless mutateControllers', () => {
     expect(noPods.message).toContain("Fix: add 'Pod' to match.kinds, or set mutateControllers: true");
     expect(() => defaultsApp({ mutateControllers: true, policy: { match: { kinds: ['Deployment'] } } }).build()).not.toThrow();
   });
+
+  it('refuses defaulting rules in an Audit policy (a default goes in or not; relief counts Enforce defaults only)', () => {
+    const audit = synthError(() => defaultsApp({ policy: { mode: 'Audit' } }).build());
+    const lines = audit.message.split('\n').filter((l) => l.includes('contradicts mode Audit'));
+    expect(lines.map((l) => /\[([^\]]+)\]/.exec(l)?.[1]).sort()).toEqual(['resource-defaults/defaults', 'resource-defaults/seccomp']);
+    expect(audit.message).toContain("Fix: set the policy's mode to 'Enforce'");
+  });
 });
 
 describe('Argo CD ignoreDifferences for opted-in controller mutation', () => {
