@@ -4,7 +4,7 @@
  */
 import { PortcullisApp, type PortcullisAppProps } from '../constructs';
 import { config as defaultConfig, type TeamConfig } from './config';
-import { imageSignatures } from './image-signatures';
+import { imageProvenance, imageSignatures } from './image-signatures';
 import { imageReferences } from './image-references';
 import { hostIsolation } from './host-isolation';
 import { requiredLabels } from './labels';
@@ -26,6 +26,7 @@ export function createReferenceApp(props: PortcullisAppProps = {}, config: TeamC
   resourceDefaults(app, config);
   seccompDefault(app, config);
   imageSignatures(app, config);
+  imageProvenance(app, config);
   resourceLimits(app, config);
   podSecurity(app, config);
   imageReferences(app, config);

@@ -20,6 +20,16 @@ export interface TeamConfig {
   readonly registry: { readonly host: string; readonly images: string };
   /** Keyless signing identity of the CI that builds every image (Sigstore/Fulcio). */
   readonly ci: { readonly issuer: string; readonly subject: string };
+  /**
+   * SLSA provenance CI attests for every image (`cosign attest --type slsaprovenance1` or GitHub's
+   * attest-build-provenance), signed by the CI identity above: who built it and from what source.
+   */
+  readonly provenance: {
+    readonly builderId: string;
+    /** Anchored patterns (the engine's safe regex). */
+    readonly sourceRepositoryPattern: string;
+    readonly sourceRefPattern: string;
+  };
   /** Key-based alternative (cosign sign --key): the PUBLIC key only. */
   readonly signingKey: { readonly name: string; readonly publicKeyPem: string };
   /** Resource defaults mutated into containers that declare none. */
@@ -44,6 +54,8 @@ export interface TeamConfig {
   readonly modes: {
     /** Digest pinning needs Enforce; only the team's own (CI-signed) images are checked. */
     readonly imageSignatures: Mode;
+    /** Provenance (VerifyAttestations): Audit until every team image carries it. */
+    readonly imageProvenance: Mode;
     readonly resourceDefaults: Mode;
     readonly resourceLimits: Mode;
     readonly podSecurity: Mode;
@@ -63,6 +75,11 @@ export const config: TeamConfig = {
   ci: {
     issuer: 'https://token.actions.githubusercontent.com',
     subject: 'https://github.com/payments-example/build-workflows/.github/workflows/build-and-sign.yml@refs/heads/main',
+  },
+  provenance: {
+    builderId: 'https://github.com/payments-example/build-workflows/.github/workflows/build-and-sign.yml@refs/heads/main',
+    sourceRepositoryPattern: 'https://github\\.com/payments-example/[a-z0-9][-a-z0-9]*',
+    sourceRefPattern: 'refs/heads/main|refs/tags/v[0-9]+\\.[0-9]+\\.[0-9]+',
   },
   signingKey: {
     name: 'payments-release-key',
@@ -96,6 +113,7 @@ export const config: TeamConfig = {
   },
   modes: {
     imageSignatures: 'Enforce',
+    imageProvenance: 'Audit',
     resourceDefaults: 'Enforce',
     resourceLimits: 'Audit',
     podSecurity: 'Audit',

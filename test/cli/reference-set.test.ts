@@ -56,7 +56,7 @@ describe('scan of the seeds\u2019 example workloads against the shipped bundle',
     expect(out.workloads.map((w) => w.resource.name)).not.toContain('payments-api');
     // labels of the production namespace were known, so required-labels did run on payments-api
     expect(out.unlabelledNamespaces).toEqual([]);
-    expect(out.skippedSignatureRules).toEqual(['image-signatures/signed-by-ci']);
+    expect(out.skippedSignatureRules).toEqual(['image-signatures/signed-by-ci', 'image-provenance/built-by-ci']);
   });
 });
 

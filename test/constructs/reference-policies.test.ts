@@ -54,6 +54,7 @@ describe('the payments-platform reference policy set', () => {
       ['resource-defaults', 'Enforce'],
       ['seccomp-default', 'Enforce'],
       ['image-signatures', 'Enforce'],
+      ['image-provenance', 'Audit'],
       ['resource-limits', 'Audit'],
       ['pod-security', 'Audit'],
       ['image-references', 'Audit'],
@@ -78,6 +79,28 @@ describe('the payments-platform reference policy set', () => {
     ]);
     expect(config.ci.subject).toMatch(/^https:\/\/github\.com\/payments-example\/.+@refs\/heads\/main$/);
     expect(config.signingKey.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+  });
+
+  it('audits SLSA provenance from the CI builder (signed by the CI identity), for an org repository at main or a release tag', () => {
+    const p = policy(b, 'image-provenance');
+    expect(p).toMatchObject({ mode: 'Audit', failurePolicy: 'Ignore' });
+    const v = podRule(p, 'verifyAttestations');
+    expect(v.imageReferences).toEqual(['registry.payments.example.com/**']);
+    expect(v.registries).toEqual([{ host: 'registry.payments.example.com' }]);
+    expect(v.attestations).toEqual([
+      {
+        name: 'provenance',
+        kind: 'slsaProvenance',
+        attestors: [{ entries: [{ type: 'keyless', name: 'ci-keyless', identities: [{ issuer: config.ci.issuer, subject: config.ci.subject }] }] }],
+        predicateTypes: ['https://slsa.dev/provenance/v0.2', 'https://slsa.dev/provenance/v1'],
+        builderId: { exact: config.provenance.builderId },
+        sourceRepository: { pattern: config.provenance.sourceRepositoryPattern },
+        sourceRef: { pattern: config.provenance.sourceRefPattern },
+      },
+    ]);
+    const ref = new RegExp(`^(?:${config.provenance.sourceRefPattern})$`);
+    expect(['refs/heads/main', 'refs/tags/v1.2.3'].every((r) => ref.test(r))).toBe(true);
+    expect(['refs/heads/main-unreviewed', 'refs/heads/dev', 'refs/tags/v1.2'].some((r) => ref.test(r))).toBe(false);
   });
 
   it('defaults 100m/128Mi requests and 500m/512Mi limits, then requires cpu/memory limits', () => {

@@ -67,6 +67,7 @@ const stubVerifier: ImageVerifier = {
     const digest = image.split('@')[1] ?? DIGEST('a');
     return Promise.resolve(image.includes('unsigned') ? { image, digest, verified: false, reason: 'no signature from an attestor' } : { image, digest, verified: true });
   },
+  verifyAttestations: (image) => Promise.resolve({ image, digest: image.split('@')[1] ?? DIGEST('a'), verified: true }),
 };
 
 const restricted = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
@@ -100,6 +101,7 @@ export async function scrapeReferenceServer(): Promise<ReferenceScrape> {
     await send('/validate/fail-10s', pod('api', [container(signed)], 'payments'));
     await send('/validate/fail-10s-9f8adde5', pod('api', [container(signed)], 'payments'));
     await send('/validate/fail-15s', pod('api', [container(signed)], 'payments'));
+    await send('/validate/ignore-15s', pod('api', [container(signed)], 'payments'));
     await send('/validate/fail-15s', pod('unsigned', [container(`${REGISTRY}/payments/unsigned@${DIGEST('c')}`)], 'payments'));
     await send('/validate/fail-15s', pod('down', [container(`${REGISTRY}/payments/unreachable@${DIGEST('d')}`)], 'payments'));
     // The network-tools exemption relieves NET_ADMIN for its image in platform-network.
