@@ -295,6 +295,7 @@ describe('the scaffolded policies against this repository', () => {
     expect(bundle.policies.map((p: { name: string; mode: string }) => `${p.name}:${p.mode}`)).toEqual([
       'resource-defaults:Enforce',
       'images:Audit',
+      'provenance:Audit',
       'resource-limits:Audit',
       'pod-security:Audit',
     ]);

@@ -130,7 +130,7 @@ export function appTs(): string {
  */
 import { isFilled, PortcullisApp, RequireFilled, type PortcullisAppProps } from ${q('portcullis')};
 import { config as teamConfig, type TeamConfig } from ${q('./config')};
-import { images } from ${q('./images')};
+import { images, provenance } from ${q('./images')};
 import { podSecurity } from ${q('./pod-security')};
 import { resourceDefaults, resourceLimits } from ${q('./resources')};
 
@@ -147,7 +147,10 @@ export function createApp(props: PortcullisAppProps = {}, config: TeamConfig = t
   // Mutating policies first (the engine runs mutation before validation anyway).
   resourceDefaults(app, config);
   // Built once its registry and signing identity are filled in (until then synth lists the placeholders).
-  if (isFilled(config.registry, config.signing)) images(app, config);
+  if (isFilled(config.registry, config.signing)) {
+    images(app, config);
+    provenance(app, config);
+  }
   resourceLimits(app, config);
   podSecurity(app, config);
   return app;
@@ -169,7 +172,7 @@ synthesizeOrExit(createApp());
 export function imagesTs(): string {
   return `/** Images come only from the team registry, and every image from it carries the team's signature. */
 import type { Construct } from ${q('constructs')};
-import { AllowedRegistries, keyAttestor, keylessAttestor, Policy, VerifyImages } from ${q('portcullis')};
+import { AllowedRegistries, keyAttestor, keylessAttestor, Policy, slsaProvenance, VerifyAttestations, VerifyImages } from ${q('portcullis')};
 import type { TeamConfig } from ${q('./config')};
 
 export function images(scope: Construct, config: TeamConfig): Policy {
@@ -194,6 +197,38 @@ export function images(scope: Construct, config: TeamConfig): Policy {
     attestors: [{ count: 1, entries }],
     // Pinning tags to the verified digest rewrites Pods, so it comes with Enforce.
     mutateDigest: mode === 'Enforce',
+    requestTimeoutMs: 5000,
+    registries: [{ host: config.registry }],
+  });
+  return policy;
+}
+
+/**
+ * SLSA provenance, signed like the images, built from main or a release tag. Audit (and
+ * failurePolicy Ignore) while your CI learns to attest (cosign attest --type slsaprovenance1, or
+ * GitHub's attest-build-provenance); switch to Enforce once \`portcullis scan\` shows no warning.
+ */
+export function provenance(scope: Construct, config: TeamConfig): Policy {
+  const policy = new Policy(scope, 'provenance', {
+    description: 'Team images carry SLSA provenance signed by the team, built from main or a release tag.',
+    mode: 'Audit',
+    failurePolicy: 'Ignore',
+    timeoutSeconds: 15,
+  });
+  const { publicKey, keyless } = config.signing;
+  const entries = [
+    ...(publicKey === undefined ? [] : [keyAttestor(publicKey.name, publicKey.pem)]),
+    ...(keyless === undefined ? [] : [keylessAttestor('keyless', [{ subject: keyless.subject, issuer: keyless.issuer }])]),
+  ];
+  new VerifyAttestations(policy, 'built-from-main', {
+    imageReferences: [\`\${config.registry}/**\`],
+    attestations: [
+      slsaProvenance('provenance', {
+        attestors: [{ count: 1, entries }],
+        sourceRef: { pattern: 'refs/heads/main|refs/tags/v[0-9]+\\\\.[0-9]+\\\\.[0-9]+' },
+        // builderId: 'https://github.com/<org>/<repo>/.github/workflows/build.yml@refs/heads/main',
+      }),
+    ],
     requestTimeoutMs: 5000,
     registries: [{ host: config.registry }],
   });
