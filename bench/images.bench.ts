@@ -6,14 +6,17 @@
  * - cold: the verdict is not cached (every image is new): `.sig` manifest + payload blob +
  *   referrers probe over pooled keep-alive connections, then the cryptography;
  * - cold, fresh verifier: also a new connection pool (first request of a new process/bundle);
- * - cached: the same (digest, rule) again — what every later admission of that image pays.
+ * - cached: the same (digest, rule) again — what every later admission of that image pays;
+ * - attestations (verifyAttestations, SLSA v1 provenance in a legacy `.att` with builder.id and
+ *   source ref conditions, key and keyless) next to the signature check of the same images: `.att`
+ *   manifest + envelope blob + referrers probe, DSSE + conditions.
  *
  * Targets (DESIGN.md): cached <= 1 ms added; cold key-based p99 <= 50 ms.
  *
  *   npm run bench -- images
  */
 import { performance } from 'node:perf_hooks';
-import type { VerifyImagesRule } from '../runtime/bundle';
+import type { VerifyAttestationsRule, VerifyImagesRule } from '../runtime/bundle';
 import { POD_TARGET } from '../runtime/bundle';
 import { createImageVerifier, TrustRoots, verifyAttestorSets, type ClosableImageVerifier, type SignatureCandidate } from '../runtime/images';
 import { registryAvailable, startRegistry } from '../test/helpers/registry';
@@ -28,6 +31,7 @@ import {
   TestTransparencyLog,
   trustedRootJson,
 } from '../test/helpers/cosign';
+import { keyAttestationLayer, keylessAttestationLayer, provenanceV1, pushLegacyAttestations, SLSA_V1, statement } from '../test/helpers/attestations';
 
 const N = Number(process.env.BENCH_IMAGES ?? 300);
 const SUBJECT = 'https://github.com/acme/app/.github/workflows/release.yaml@refs/heads/main';
@@ -50,6 +54,17 @@ async function timeEach(images: string[], rule: VerifyImagesRule, verifier: () =
     const verdict = await v.verify(image, rule);
     out.push(performance.now() - t);
     if (!verdict.verified) throw new Error(`bench image not verified: ${verdict.reason ?? ''}`);
+  }
+  return out;
+}
+
+async function timeAttestations(images: string[], rule: VerifyAttestationsRule, v: ClosableImageVerifier): Promise<number[]> {
+  const out: number[] = [];
+  for (const image of images) {
+    const t = performance.now();
+    const verdict = await v.verifyAttestations(image, rule);
+    out.push(performance.now() - t);
+    if (!verdict.verified) throw new Error(`bench image's attestations not verified: ${verdict.reason ?? ''}`);
   }
   return out;
 }
@@ -85,7 +100,27 @@ async function main(): Promise<void> {
       attestors: [{ entries: [{ type: 'keyless', name: 'gha', identities: [{ subject: SUBJECT, issuer: ISSUER }], trustedRoot: 'bench', ctlogThreshold: 0 }] }],
     };
 
-    process.stdout.write(`-- pushing ${N} key-signed and ${N} keyless-signed images to ${reg.host}\n`);
+    const attestBase = {
+      target: POD_TARGET,
+      type: 'verifyAttestations' as const,
+      imageReferences: [`${reg.host}/**`],
+      requestTimeoutMs: 5000,
+      cacheTtlSeconds: 3600,
+      negativeCacheTtlSeconds: 0,
+      registries,
+    };
+    const provenance = (attestor: VerifyImagesRule['attestors'][number]['entries'][number]) => ({
+      name: 'build',
+      kind: 'slsaProvenance' as const,
+      attestors: [{ entries: [attestor] }],
+      predicateTypes: [SLSA_V1 as 'https://slsa.dev/provenance/v1'],
+      builderId: { exact: SUBJECT },
+      sourceRef: { pattern: 'refs/heads/main|refs/tags/v[0-9]+' },
+    });
+    const attestKeyRule: VerifyAttestationsRule = { ...attestBase, name: 'att-key', attestations: [provenance(keyRule.attestors[0].entries[0])] };
+    const attestKeylessRule: VerifyAttestationsRule = { ...attestBase, name: 'att-keyless', attestations: [provenance(keylessRule.attestors[0].entries[0])] };
+
+    process.stdout.write(`-- pushing ${N} key-signed and ${N} keyless-signed images (with a provenance attestation each) to ${reg.host}\n`);
     const keyImages: string[] = [];
     const keylessImages: string[] = [];
     for (let i = 0; i < N; i++) {
@@ -95,6 +130,8 @@ async function main(): Promise<void> {
         const payload = simpleSigningPayload(`${reg.host}/${repo}`, img.digest);
         const layer = kind === 'key' ? keyLegacyLayer(signer.privateKey, payload) : keylessLegacyLayer(fulcio, log, leaf, payload);
         await pushLegacySignatures(reg.url, repo, img.digest, [layer]);
+        const stmt = statement(img.digest, `${reg.host}/${repo}`, SLSA_V1, provenanceV1({ builderId: SUBJECT, repository: 'https://github.com/acme/app', ref: 'refs/heads/main' }));
+        await pushLegacyAttestations(reg.url, repo, img.digest, [kind === 'key' ? keyAttestationLayer(signer.privateKey, stmt) : keylessAttestationLayer(fulcio, log, leaf, stmt)]);
         (kind === 'key' ? keyImages : keylessImages).push(`${reg.host}/${repo}@${img.digest}`);
       }
     }
@@ -104,12 +141,19 @@ async function main(): Promise<void> {
     const warm = 20;
     await timeEach(keyImages.slice(0, warm), keyRule, () => shared);
     await timeEach(keylessImages.slice(0, warm), keylessRule, () => shared);
+    await timeAttestations(keyImages.slice(0, warm), attestKeyRule, shared);
+    await timeAttestations(keylessImages.slice(0, warm), attestKeylessRule, shared);
 
     process.stdout.write('-- latency of ImageVerifier.verify()\n');
     const keyCold = await timeEach(keyImages.slice(warm), keyRule, () => shared);
     stats('key-based, cold (not cached), pooled connections', keyCold);
     const keylessCold = await timeEach(keylessImages.slice(warm), keylessRule, () => shared);
     stats('keyless, cold (not cached), pooled connections', keylessCold);
+    process.stdout.write('-- latency of ImageVerifier.verifyAttestations() (same images, SLSA v1 provenance in .att)\n');
+    const attKeyCold = await timeAttestations(keyImages.slice(warm), attestKeyRule, shared);
+    stats('attestation key-based, cold (not cached)', attKeyCold);
+    const attKeylessCold = await timeAttestations(keylessImages.slice(warm), attestKeylessRule, shared);
+    stats('attestation keyless, cold (not cached)', attKeylessCold);
 
     const fresh: ClosableImageVerifier[] = [];
     const freshVerifier = (): ClosableImageVerifier => {
@@ -130,6 +174,14 @@ async function main(): Promise<void> {
     }
     stats('key-based, cached verdict', cachedKey);
     stats('keyless, cached verdict', cachedKeyless);
+    const cachedAttKey: number[] = [];
+    const cachedAttKeyless: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      cachedAttKey.push(...(await timeAttestations(keyImages, attestKeyRule, shared)));
+      cachedAttKeyless.push(...(await timeAttestations(keylessImages, attestKeylessRule, shared)));
+    }
+    stats('attestation key-based, cached verdict', cachedAttKey);
+    stats('attestation keyless, cached verdict', cachedAttKeyless);
 
     // The cryptography alone (no registry I/O): what the verifier adds on top of the round trips.
     const cpu = (label: string, rule: VerifyImagesRule, layer: { payload: Buffer; annotations: Record<string, string> }, digest: string): void => {
