@@ -1,0 +1,273 @@
+/**
+ * Differential tests of the native compiler (runtime/native): every generated expression is
+ * evaluated with a real CEL implementation and compared with the engine — verdict, violated rules
+ * and messages — over the reference policy fixtures, the upstream Pod Security fixtures and
+ * fast-check generated Pods and controllers with exemptions. Any difference fails.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { CONTROLLER_TARGETS, POD_TARGET, type Exemption, type Policy, type Rule, type Target } from '../../runtime/bundle';
+import { readArchive } from '../conformance/archive';
+import type { NativeRequest } from './cel-harness';
+import { compileForTest, expectEqual } from './differential';
+
+const ROOT = path.resolve(__dirname, '../..');
+const bundle = JSON.parse(readFileSync(path.join(ROOT, 'dist/portcullis-bundle.json'), 'utf8')) as { policies: Policy[] };
+const TARGETS: Target[] = [POD_TARGET, ...Object.values(CONTROLLER_TARGETS)];
+
+function targetOf(kind: string): Target | undefined {
+  return TARGETS.find((t) => t.kind === kind);
+}
+
+function requestFor(object: Record<string, unknown>, namespace: string, namespaceLabels?: Record<string, string>): NativeRequest | undefined {
+  const t = targetOf(String(object.kind));
+  if (t === undefined) return undefined;
+  return {
+    operation: 'CREATE',
+    kind: { group: t.group, version: t.version, kind: t.kind },
+    resource: { group: t.group, version: t.version, resource: t.resource },
+    namespace,
+    ...(namespaceLabels !== undefined ? { namespaceLabels } : {}),
+    object,
+  };
+}
+
+/** Every workload in policies/fixtures (inline and files), with its namespace's labels. */
+function fixtureWorkloads(): NativeRequest[] {
+  const dir = path.join(ROOT, 'policies/fixtures');
+  const out: NativeRequest[] = [];
+  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+  for (const f of files) {
+    for (const doc of parseAllDocuments(readFileSync(path.join(dir, f), 'utf8'))) {
+      const test = doc.toJS() as { resources?: unknown[] } | null;
+      const entries = (test?.resources ?? []).flatMap((r) =>
+        typeof r === 'string' ? parseAllDocuments(readFileSync(path.join(dir, r), 'utf8')).map((d) => d.toJS() as unknown) : [r],
+      );
+      const labels = new Map<string, Record<string, string>>();
+      for (const e of entries as Record<string, { name?: string; labels?: Record<string, string> }>[]) {
+        if ((e as { kind?: string }).kind === 'Namespace') labels.set(e.metadata.name ?? '', e.metadata.labels ?? {});
+      }
+      for (const e of entries as Record<string, unknown>[]) {
+        const ns = (e.metadata as { namespace?: string } | undefined)?.namespace ?? 'default';
+        const req = requestFor(e, ns, labels.get(ns) ?? {});
+        if (req !== undefined) out.push(req);
+      }
+    }
+  }
+  return out;
+}
+
+describe('native compiler vs engine: the reference policies', () => {
+  const compiled = bundle.policies.map((p) => ({ policy: p, compiled: compileForTest(p) })).filter((c) => c.compiled.objects !== undefined);
+  const workloads = fixtureWorkloads();
+
+  it('compile the host-namespace and required-label rules of the reference set', () => {
+    const rules = compiled.flatMap((c) => c.compiled.results.filter((r) => r.kind === 'compiled').map((r) => `${r.policy}/${r.rule}`));
+    expect(rules).toEqual(['host-isolation/no-host-namespaces', 'required-labels/ownership-labels']);
+    expect(workloads.length).toBeGreaterThan(40);
+  });
+
+  it('decide every reference fixture workload exactly as the engine (with the bundle Pod defaults)', () => {
+    let findings = 0;
+    for (const { policy, compiled: c } of compiled) {
+      for (const req of workloads) findings += Object.keys(expectEqual(policy, c, req, bundle.policies).native).length;
+    }
+    expect(findings).toBeGreaterThanOrEqual(4);
+  });
+
+  it('fail when a generated expression is altered (the oracle sees a one-character change)', () => {
+    const host = compiled.find((c) => c.policy.name === 'host-isolation');
+    if (host?.compiled.objects === undefined) throw new Error('host-isolation did not compile');
+    const objects = structuredClone(host.compiled.objects);
+    const variables = (objects.policy as { spec: { variables: { name: string; expression: string }[] } }).spec.variables;
+    const rule = variables[variables.length - 1];
+    rule.expression = rule.expression.replace('" is not allowed"', '" is not allowed."');
+    const altered = { ...host.compiled, objects };
+    const pss = readArchive(path.join(ROOT, 'test/conformance/pss-upstream/fixtures.ndjson.gz'));
+    const pod = parseAllDocuments(pss.get('baseline/v1.0/fail/hostnamespaces0.yaml') ?? '')[0].toJS() as Record<string, unknown>;
+    expect(() => expectEqual(host.policy, altered, requestFor(pod, 'payments') as NativeRequest)).toThrow(/host-isolation on/);
+    expect(() => expectEqual(host.policy, host.compiled, requestFor(pod, 'payments') as NativeRequest)).not.toThrow();
+  });
+});
+
+describe('native compiler vs engine: upstream Pod Security fixtures', () => {
+  const files = readArchive(path.join(ROOT, 'test/conformance/pss-upstream/fixtures.ndjson.gz'));
+  const policies = bundle.policies.filter((p) => ['host-isolation', 'required-labels'].includes(p.name));
+
+  it('decide every upstream fixture Pod (every level and version) exactly as the engine', () => {
+    let compared = 0;
+    let denied = 0;
+    for (const [file, content] of files) {
+      if (!file.endsWith('.yaml')) continue;
+      for (const doc of parseAllDocuments(content)) {
+        const object = doc.toJS() as Record<string, unknown> | null;
+        if (object === null || object.kind !== 'Pod') continue;
+        for (const p of policies) {
+          const req = requestFor(object, 'payments', { 'payments.example.com/environment': 'production' }) as NativeRequest;
+          const c = expectEqual(p, compileForTest(p), req);
+          compared += 1;
+          if (p.name === 'host-isolation' && Object.keys(c.native).length > 0) denied += 1;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(4000);
+    expect(denied).toBeGreaterThan(50);
+  });
+});
+
+// ---- generated policies, exemptions and workloads ----------------------------------------------
+
+const HOST_NS = ['hostPID', 'hostIPC', 'hostNetwork'] as const;
+const NAMESPACES = ['apps', 'apps-b', 'team-x', 'ops'];
+const LABEL_KEYS = ['owner', 'team', 'version', 'app.kubernetes.io/name'];
+const LABEL_VALUES = ['', 'a', 'v1.2.3', 'production', 'x-y', 'A.b_c', 'payments'];
+const KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
+
+function autogen(rule: Omit<Rule, 'target' | 'name'> & { name: string }, kinds: readonly string[]): Rule[] {
+  return kinds.map((k) => {
+    const target = targetOf(k) as Target;
+    return (k === 'Pod' ? { ...rule, target } : { ...rule, name: `autogen-${k.toLowerCase()}-${rule.name}`, autogenFrom: rule.name, target }) as Rule;
+  });
+}
+
+const labelMap = fc.dictionary(fc.constantFrom(...LABEL_KEYS), fc.constantFrom(...LABEL_VALUES), { maxKeys: 4 });
+const selector = fc.record({ matchLabels: fc.dictionary(fc.constantFrom('app', 'tier'), fc.constantFrom('web', 'db'), { minKeys: 1, maxKeys: 1 }) });
+
+const exemption: fc.Arbitrary<Exemption> = fc
+  .record({
+    namespaces: fc.option(fc.subarray(['apps', 'apps-*', 'team-?', 'ops', '*']), { nil: undefined }),
+    objectSelector: fc.option(selector, { nil: undefined }),
+    namespaceSelector: fc.option(selector, { nil: undefined }),
+    controls: fc.array(
+      fc.record({
+        control: fc.constantFrom('hostNamespaces', 'requireLabels', 'other'),
+        field: fc.option(fc.constantFrom('hostPID', 'hostNetwork', 'spec.hostIPC', 'spec.template.spec.hostPID', 'labels', 'metadata.labels.owner', 'spec.template.metadata.labels.team'), { nil: undefined }),
+        values: fc.option(fc.subarray(['true', 'false', 'owner', 'team', 'version']), { nil: undefined }),
+        images: fc.option(fc.constant(['registry.example.com/**']), { nil: undefined }),
+      }),
+      { maxLength: 2 },
+    ),
+  })
+  .map((e) => {
+    const out: Exemption = { name: 'ex', owner: 'o', reason: 'r', controls: e.controls.map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as Exemption['controls'][number]) };
+    if (e.namespaces !== undefined) out.namespaces = e.namespaces;
+    if (e.objectSelector !== undefined) out.objectSelector = e.objectSelector;
+    if (e.namespaceSelector !== undefined) out.namespaceSelector = e.namespaceSelector;
+    return out;
+  });
+
+const policyArb: fc.Arbitrary<Policy> = fc
+  .record({
+    mode: fc.constantFrom('Audit', 'Enforce') as fc.Arbitrary<'Audit' | 'Enforce'>,
+    kinds: fc.subarray(KINDS, { minLength: 1 }),
+    deny: fc.subarray([...HOST_NS], { minLength: 1 }),
+    labels: fc.uniqueArray(
+      fc.record({ key: fc.constantFrom(...LABEL_KEYS), valuePattern: fc.option(fc.constantFrom('v?[0-9]+\\.[0-9]+\\.[0-9]+', 'production|staging', '[a-z]+(-[a-z]+)*'), { nil: undefined }) }),
+      { minLength: 1, maxLength: 3, selector: (l) => l.key },
+    ),
+    exemptions: fc.array(exemption, { maxLength: 2 }),
+    help: fc.option(fc.constantFrom('https://example.com/ask', 'ask #platform (allowed: never)  '), { nil: undefined }),
+    operations: fc.constantFrom(['CREATE', 'UPDATE'], ['CREATE'], ['UPDATE']),
+  })
+  .map((p) => {
+    const labels = p.labels.map((l) => (l.valuePattern === undefined ? { key: l.key } : { key: l.key, valuePattern: l.valuePattern }));
+    const policy: Policy = {
+      name: 'generated',
+      mode: p.mode,
+      failurePolicy: 'Fail',
+      timeoutSeconds: 10,
+      controllers: p.kinds.filter((k) => k !== 'Pod'),
+      match: { kinds: p.kinds, operations: p.operations },
+      rules: [
+        ...autogen({ name: 'no-host', type: 'hostNamespaces', deny: p.deny } as never, p.kinds),
+        ...autogen({ name: 'labels', type: 'requireLabels', labels } as never, p.kinds),
+      ],
+      exemptions: p.exemptions.map((e, i) => ({ ...e, name: `ex-${i}` })),
+    };
+    if (p.help !== undefined) policy.exemptionHelp = p.help;
+    return policy;
+  });
+
+const podSpec = fc.record(
+  { hostPID: fc.boolean(), hostIPC: fc.boolean(), hostNetwork: fc.boolean(), containers: fc.constant([{ name: 'app', image: 'registry.example.com/app:v1' }]) },
+  { requiredKeys: ['containers'] },
+);
+const podTemplate = fc.record({ labels: fc.option(labelMap, { nil: undefined }), annotations: fc.option(fc.constant({ a: 'b' }), { nil: undefined }), spec: podSpec });
+
+function workload(kind: string, own: Record<string, string> | undefined, t: { labels?: Record<string, string>; annotations?: Record<string, string>; spec: unknown }): Record<string, unknown> {
+  const meta = (labels?: Record<string, string>, annotations?: Record<string, string>): Record<string, unknown> => ({
+    name: 'w',
+    ...(labels !== undefined ? { labels } : {}),
+    ...(annotations !== undefined ? { annotations } : {}),
+  });
+  const target = targetOf(kind) as Target;
+  if (kind === 'Pod') return { apiVersion: 'v1', kind, metadata: meta(t.labels, t.annotations), spec: t.spec };
+  const template = { metadata: meta(t.labels, t.annotations), spec: t.spec };
+  const apiVersion = target.group === '' ? 'v1' : `${target.group}/v1`;
+  const spec = kind === 'CronJob' ? { schedule: '* * * * *', jobTemplate: { spec: { template } } } : { template };
+  return { apiVersion, kind, metadata: meta(own), spec };
+}
+
+const requestArb = (policy: Policy): fc.Arbitrary<NativeRequest> =>
+  fc
+    .record({
+      kind: fc.constantFrom(...policy.match.kinds),
+      namespace: fc.constantFrom(...NAMESPACES),
+      own: fc.option(fc.dictionary(fc.constantFrom('app', 'tier'), fc.constantFrom('web', 'db'), { maxKeys: 2 }), { nil: undefined }),
+      template: podTemplate,
+      update: fc.option(fc.record({ old: podTemplate, sameSpec: fc.boolean(), ephemeral: fc.boolean() }), { nil: undefined }),
+    })
+    .map(({ kind, namespace, own, template, update }) => {
+      const t = targetOf(kind) as Target;
+      const object = workload(kind, own, template);
+      const req: NativeRequest = {
+        operation: update === undefined ? 'CREATE' : 'UPDATE',
+        kind: { group: t.group, version: t.version, kind: t.kind },
+        resource: { group: t.group, version: t.version, resource: t.resource },
+        namespace,
+        object,
+      };
+      if (update !== undefined) {
+        req.oldObject = workload(kind, own, update.sameSpec ? { ...update.old, spec: template.spec, annotations: template.annotations } : update.old);
+        if (update.ephemeral && kind === 'Pod') req.subResource = 'ephemeralcontainers';
+      }
+      return req;
+    });
+
+describe('native compiler vs engine: generated policies, exemptions and workloads', () => {
+  it('every generated policy compiles both families (no expiring exemption is generated)', () => {
+    fc.assert(
+      fc.property(policyArb, (policy) => {
+        const results = compileForTest(policy).results;
+        expect(results.map((r) => r.kind)).toEqual(['compiled', 'compiled']);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('decide every generated Pod and controller exactly as the engine', () => {
+    let violations = 0;
+    let exempted = 0;
+    fc.assert(
+      fc.property(
+        policyArb.chain((p) => fc.tuple(fc.constant(p), fc.array(requestArb(p), { minLength: 1, maxLength: 8 }))),
+        ([policy, requests]) => {
+          const compiled = compileForTest(policy);
+          const bare = compileForTest({ ...policy, exemptions: [] });
+          for (const req of requests) {
+            const c = expectEqual(policy, compiled, req);
+            violations += Object.keys(c.native).length;
+            const without = expectEqual({ ...policy, exemptions: [] }, bare, req);
+            if (Object.keys(without.native).length > Object.keys(c.native).length) exempted += 1;
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+    expect(violations).toBeGreaterThan(100);
+    expect(exempted).toBeGreaterThan(5);
+  });
+});
