@@ -161,7 +161,7 @@ const exemption: fc.Arbitrary<Exemption> = fc
 
 const policyArb: fc.Arbitrary<Policy> = fc
   .record({
-    mode: fc.constantFrom('Audit', 'Enforce') as fc.Arbitrary<'Audit' | 'Enforce'>,
+    mode: fc.constantFrom<'Audit' | 'Enforce'>('Audit', 'Enforce'),
     kinds: fc.subarray(KINDS, { minLength: 1 }),
     deny: fc.subarray([...HOST_NS], { minLength: 1 }),
     labels: fc.uniqueArray(
@@ -180,7 +180,7 @@ const policyArb: fc.Arbitrary<Policy> = fc
       failurePolicy: 'Fail',
       timeoutSeconds: 10,
       controllers: p.kinds.filter((k) => k !== 'Pod'),
-      match: { kinds: p.kinds, operations: p.operations },
+      match: { kinds: p.kinds, operations: [...p.operations] },
       rules: [
         ...autogen({ name: 'no-host', type: 'hostNamespaces', deny: p.deny } as never, p.kinds),
         ...autogen({ name: 'labels', type: 'requireLabels', labels } as never, p.kinds),
