@@ -6,7 +6,7 @@
  */
 import { FormatRegistry } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { BUNDLE_API_VERSION, BUNDLE_KIND, BundleSchema, type Bundle } from './schema';
+import { BUNDLE_API_VERSION, BUNDLE_KIND, BundleSchema, type AttestorSet, type Bundle } from './schema';
 import { bundleHash, canonicalJson } from './canonical';
 
 /** A ConfigMap (data + metadata) must stay under 1 MiB; keep headroom for metadata. */
@@ -96,20 +96,19 @@ function checkReferences(bundle: Bundle): void {
     p.rules.forEach((r, j) => {
       if (ruleNames.has(r.name)) throw new BundleError(`/policies/${i}/rules/${j}/name`, `duplicate rule name "${r.name}"`);
       ruleNames.add(r.name);
-      if (r.type === 'verifyImages') {
-        r.attestors.forEach((set, k) => {
+      const attestorLists: Array<[string, AttestorSet[]]> = [];
+      if (r.type === 'verifyImages') attestorLists.push([`/policies/${i}/rules/${j}/attestors`, r.attestors]);
+      if (r.type === 'verifyAttestations') {
+        r.attestations.forEach((a, n) => attestorLists.push([`/policies/${i}/rules/${j}/attestations/${n}/attestors`, a.attestors]));
+      }
+      for (const [at, sets] of attestorLists) {
+        sets.forEach((set, k) => {
           if (set.count !== undefined && set.count > set.entries.length) {
-            throw new BundleError(
-              `/policies/${i}/rules/${j}/attestors/${k}/count`,
-              `count ${set.count} exceeds the ${set.entries.length} attestor(s) listed`,
-            );
+            throw new BundleError(`${at}/${k}/count`, `count ${set.count} exceeds the ${set.entries.length} attestor(s) listed`);
           }
           set.entries.forEach((a, l) => {
             if (a.type === 'keyless' && a.trustedRoot !== undefined && !(a.trustedRoot in bundle.trust.trustedRoots)) {
-              throw new BundleError(
-                `/policies/${i}/rules/${j}/attestors/${k}/entries/${l}/trustedRoot`,
-                `unknown trusted root "${a.trustedRoot}"`,
-              );
+              throw new BundleError(`${at}/${k}/entries/${l}/trustedRoot`, `unknown trusted root "${a.trustedRoot}"`);
             }
           });
         });

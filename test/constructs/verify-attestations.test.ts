@@ -131,6 +131,20 @@ describe('VerifyAttestations synth', () => {
   });
 });
 
+describe('VerifyAttestations in the bundle loader', () => {
+  it('refuses a hand-edited bundle whose attestation attestor names an unknown trusted root, or a count above its entries', () => {
+    const { bundle } = app([provenance()]).build();
+    const edited = structuredClone(bundle);
+    const rule = edited.policies[0].rules[0] as VerifyAttestationsRule;
+    const entry = rule.attestations[0].attestors[0].entries[0];
+    if (entry.type === 'keyless') entry.trustedRoot = 'air-gapped';
+    expect(() => validateBundle(edited)).toThrow(/\/policies\/0\/rules\/0\/attestations\/0\/attestors\/0\/entries\/0\/trustedRoot.*unknown trusted root "air-gapped"/);
+    const counted = structuredClone(bundle);
+    (counted.policies[0].rules[0] as VerifyAttestationsRule).attestations[0].attestors[0].count = 2;
+    expect(() => validateBundle(counted)).toThrow(/attestations\/0\/attestors\/0\/count.*count 2 exceeds the 1 attestor/);
+  });
+});
+
 describe('portcullis diff: attestation conditions', () => {
   const NOW = new Date('2026-06-01T12:00:00Z');
   const base = (): Bundle => app([provenance(), scan({ maxCountBySeverity: { HIGH: 3 } })]).build().bundle;
