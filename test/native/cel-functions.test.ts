@@ -1,0 +1,84 @@
+/**
+ * Every CEL function and macro the generated expressions call must exist in the Kubernetes 1.30
+ * CEL environment (the minimum version of admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy).
+ * The environment, as documented:
+ * - CEL standard definitions: https://github.com/google/cel-spec/blob/master/doc/langdef.md#list-of-standard-definitions
+ * - Kubernetes CEL libraries (strings ext v2 since 1.29, optional types since 1.28, regex, lists):
+ *   https://kubernetes.io/docs/reference/using-api/cel/#cel-options-language-features-and-libraries
+ * - Optional types: https://pkg.go.dev/github.com/google/cel-go/cel#OptionalTypes
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Policy } from '../../runtime/bundle';
+import { expressionsOf } from './cel-harness';
+import { compileForTest } from './differential';
+
+/** Functions and macros available to a ValidatingAdmissionPolicy on Kubernetes 1.30. */
+const KUBERNETES_1_30: Readonly<Record<string, string>> = {
+  // CEL standard definitions and macros
+  has: 'standard macro',
+  all: 'standard macro',
+  exists: 'standard macro',
+  exists_one: 'standard macro',
+  map: 'standard macro',
+  filter: 'standard macro',
+  size: 'standard',
+  string: 'standard',
+  int: 'standard',
+  contains: 'standard',
+  startsWith: 'standard',
+  endsWith: 'standard',
+  matches: 'standard (RE2)',
+  // cel-go ext.Strings version 2 (Kubernetes 1.29+)
+  charAt: 'strings ext',
+  indexOf: 'strings ext',
+  lastIndexOf: 'strings ext',
+  lowerAscii: 'strings ext',
+  upperAscii: 'strings ext',
+  replace: 'strings ext',
+  split: 'strings ext',
+  substring: 'strings ext',
+  trim: 'strings ext',
+  join: 'strings ext',
+  // optional types (Kubernetes 1.28+)
+  'optional.of': 'optional types',
+  'optional.none': 'optional types',
+  hasValue: 'optional types',
+  value: 'optional types',
+  orValue: 'optional types',
+  // Kubernetes regex library
+  find: 'kubernetes regex library',
+  findAll: 'kubernetes regex library',
+};
+
+/** Function names called in a CEL expression (string literals removed first). */
+export function functionsUsed(expression: string): string[] {
+  const code = expression.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  const out = new Set<string>();
+  for (const m of code.matchAll(/(\.?)([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\(/g)) {
+    const name = m[2];
+    out.add(name.startsWith('optional.') ? name : (name.split('.').pop() as string));
+  }
+  return [...out].sort();
+}
+
+describe('CEL functions of generated policies', () => {
+  const bundle = JSON.parse(readFileSync(path.resolve(__dirname, '../../dist/portcullis-bundle.json'), 'utf8')) as { policies: Policy[] };
+
+  it('finds calls, macros and receiver functions, and ignores string contents', () => {
+    expect(functionsUsed('has(a.b) && x.y.matches("f(") && optional.of(1).orValue(2) && l.map(c, c.name).join(" | ")')).toEqual(
+      ['has', 'join', 'map', 'matches', 'optional.of', 'orValue'],
+    );
+  });
+
+  it('use only functions of the Kubernetes 1.30 CEL environment', () => {
+    const used = new Set<string>();
+    for (const p of bundle.policies) {
+      const objects = compileForTest(p).objects;
+      if (objects !== undefined) for (const e of expressionsOf(objects)) functionsUsed(e).forEach((f) => used.add(f));
+    }
+    expect(used.size).toBeGreaterThan(5);
+    expect([...used].filter((f) => KUBERNETES_1_30[f] === undefined)).toEqual([]);
+  });
+});
