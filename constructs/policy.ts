@@ -17,6 +17,7 @@ import {
   type Policy as BundlePolicy,
   type Target,
 } from '../runtime/bundle';
+import type { EnforcementTarget } from '../runtime/native';
 import { appContext, neverEvaluatedNamespaces } from './app-context';
 import { PolicyRule } from './rules/policy-rule';
 import { callerLocation, type SourceLocation } from './source-location';
@@ -91,6 +92,12 @@ export interface PolicyProps {
   readonly controllers?: readonly ControllerKind[];
   /** Where a denied developer asks for an exemption (URL or text); defaults to the app's. */
   readonly exemptionHelp?: string;
+  /**
+   * Where the validations run: `webhook`, `native` (ValidatingAdmissionPolicy, Kubernetes 1.30+)
+   * or `hybrid` (constructs/native-chart.ts).
+   * @default the app's `enforcement`
+   */
+  readonly enforcement?: EnforcementTarget;
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -119,6 +126,11 @@ export class Policy extends Construct {
     this.timeoutSeconds = props.timeoutSeconds ?? 10;
     this.location = callerLocation();
     this.node.addValidation({ validate: () => this.problems() });
+  }
+
+  /** The enforcement this policy sets, if any (else the app's). */
+  get enforcement(): EnforcementTarget | undefined {
+    return this.props.enforcement;
   }
 
   /** The rule constructs of this policy, in declaration order. */

@@ -43,6 +43,8 @@ import { formatLocation, type SourceLocation } from './source-location';
 import { synthNow } from './synth-clock';
 import { CertManagerTlsChart, tlsProblems, tlsSecretName, type TlsOptions } from './tls';
 import { buildWebhooks } from './webhook-groups';
+import { NATIVE_CHART_ID, NativePoliciesChart, planNative, webhookRouted, type NativePlan } from './native-chart';
+import type { EnforcementTarget } from '../runtime/native';
 import { WebhooksChart } from './webhooks-chart';
 
 export { BUNDLE_FILE } from '../runtime/bundle';
@@ -67,6 +69,12 @@ export interface PortcullisAppProps extends AppProps {
    * @default { mode: 'cert-manager' }
    */
   readonly tls?: TlsOptions;
+  /**
+   * Where validations run unless a policy says otherwise: `webhook`, `native` or `hybrid`
+   * (constructs/native-chart.ts; native needs Kubernetes 1.30+).
+   * @default 'webhook'
+   */
+  readonly enforcement?: EnforcementTarget;
   /** Where developers ask for an exemption; shown in denial messages of every policy. */
   readonly exemptionHelp?: string;
   /** Sigstore trusted roots (trusted_root.json content) by name, for air-gapped keyless checks. */
@@ -140,6 +148,8 @@ export class PortcullisApp extends App {
     if (problems.length > 0) throw new SynthValidationError(problems);
     for (const w of this.warnings()) process.stderr.write(`portcullis: warning: ${w}\n`);
     const bundle = this.compileBundle();
+    const refused = this.nativePlan?.problems ?? [];
+    if (refused.length > 0) throw new SynthValidationError(refused.map((r) => ({ path: `${this.bundleName}/${r.policy}`, location: '', message: r.message })));
     const json = prettyCanonicalJson(bundle);
     if (Buffer.byteLength(json) > MAX_BUNDLE_BYTES) {
       throw new SynthValidationError([{ path: this.bundleName, location: '', message: oversizeMessage(bundle, Buffer.byteLength(json)) }]);
@@ -179,6 +189,7 @@ export class PortcullisApp extends App {
         options: observability,
       });
     }
+    if (this.nativePlan !== undefined && this.nativePlan.native.length > 0) new NativePoliciesChart(this, NATIVE_CHART_ID, { compiled: this.nativePlan.native });
     new WebhooksChart(this, '40-webhooks', { webhooks: bundle.webhooks, policies: bundle.policies, namespace: this.namespace, serviceName: SERVICE_NAME, tls });
     this.built = { bundle, hash, json };
     return this.built;
@@ -212,6 +223,14 @@ export class PortcullisApp extends App {
     return super.synthYaml();
   }
 
+  /** Where each policy's validations run (constructs/native-chart.ts); set by compileBundle. */
+  private nativePlan: NativePlan | undefined;
+
+  private planNative(policies: readonly Bundle['policies'][number][], never: readonly string[]): NativePlan {
+    const byName = new Map(this.policies.map((p) => [p.policyName, p.enforcement]));
+    return planNative(policies, (p) => byName.get(p.name) ?? this.props.enforcement ?? 'webhook', never);
+  }
+
   private compileBundle(): Bundle {
     const exemptions = Exemption.allIn(this);
     const policies = this.policies.map((p) =>
@@ -226,7 +245,7 @@ export class PortcullisApp extends App {
       kind: BUNDLE_KIND,
       metadata: { name: this.bundleName, runtimeNamespace: this.namespace },
       policies,
-      webhooks: buildWebhooks(policies, never),
+      webhooks: buildWebhooks(webhookRouted(policies, (this.nativePlan = this.planNative(policies, never))), never),
       trust: { trustedRoots: { ...(this.props.trustedRoots ?? {}) } },
     };
   }
