@@ -49,6 +49,14 @@ function bundle(s: Setup): BundlePolicy[] {
   return app.build().bundle.policies;
 }
 
+/**
+ * The same bundle with the named defaulting policy in Audit. Synth refuses that (a default goes in
+ * or not), but the engine must stay safe with any valid bundle: Audit defaults never relieve.
+ */
+function withAuditDefaults(policies: BundlePolicy[], name: string): BundlePolicy[] {
+  return policies.map((p) => (p.name === name ? { ...p, mode: 'Audit' } : p));
+}
+
 const IMAGE = `registry.example.com/team/api@sha256:${'ab'.repeat(32)}`;
 
 /** A container that meets the restricted profile except for seccomp, and declares no resources. */
@@ -129,7 +137,7 @@ describe('controllers are judged after the Pod defaults their Pods will receive'
   });
 
   it('Audit-mode defaults do not relieve', async () => {
-    const d = await validateAsServer(bundle({ defaults: { mode: 'Audit' }, limits: {} }), noLimits);
+    const d = await validateAsServer(withAuditDefaults(bundle({ defaults: {}, limits: {} }), 'resource-defaults'), noLimits);
     expect(d.allowed).toBe(false);
     expect(d.violations.map((v) => `${v.policy}/${v.rule}`)).toEqual(['resource-limits/limits-required']);
   });
@@ -191,7 +199,7 @@ describe('controllers are judged after the Pod defaults their Pods will receive'
   it("pod-security's seccomp check is relieved by an Enforce seccomp default, not without one", async () => {
     const withDefault = await validateAsServer(bundle({ seccomp: {}, podSecurity: {} }), noLimits);
     expect(withDefault.violations).toEqual([]);
-    const without = await validateAsServer(bundle({ seccomp: { mode: 'Audit' }, podSecurity: {} }), noLimits);
+    const without = await validateAsServer(withAuditDefaults(bundle({ seccomp: {}, podSecurity: {} }), 'seccomp-default'), noLimits);
     expect(without.violations.map((v) => v.control)).toEqual(['seccompProfile_restricted']);
   });
 
@@ -230,7 +238,7 @@ describe('controller templates are mutated only when opted in', () => {
     const offline = await evaluateOffline(request(noLimits), bundle({ defaults: {}, limits: {} }), context);
     expect(offline.mutation.patches).toEqual([]);
     expect(offline.allowed).toBe(true);
-    const audit = await evaluateOffline(request(noLimits), bundle({ defaults: { mode: 'Audit' }, limits: {} }), context);
+    const audit = await evaluateOffline(request(noLimits), withAuditDefaults(bundle({ defaults: {}, limits: {} }), 'resource-defaults'), context);
     expect(audit.allowed).toBe(false);
   });
 });
