@@ -17,6 +17,7 @@
  */
 import type { VerifyAttestationsRule } from '../../bundle';
 import { matchesImageGlob, type ImageReference } from '../image-ref';
+import { RuleSkipped } from '../rule-skipped';
 import type { ContainerRef, Finding, ImageVerdict, RuleFamily, RuleInput } from '../types';
 import { parsedImages } from './image-findings';
 
@@ -61,7 +62,7 @@ async function validate(input: RuleInput<VerifyAttestationsRule>): Promise<Findi
   const settled = await Promise.allSettled(unique.map((image) => check(image, rule, input.context.signal)));
   const verdicts = new Map<string, PromiseSettledResult<ImageVerdict>>(unique.map((image, i) => [image, settled[i]]));
   const errors: string[] = [];
-  let skipped: Error | undefined;
+  const skipped = new Map<string, string[]>();
   for (const c of toVerify) {
     const r = verdicts.get(c.image);
     if (r === undefined) continue;
@@ -73,14 +74,16 @@ async function validate(input: RuleInput<VerifyAttestationsRule>): Promise<Findi
       }
     } else if (isNamed(r.reason, 'RegistryNotAllowedError')) {
       findings.push(finding(c, allowed, `container "${c.name}" image=${c.image} is not allowed: ${errorText(r.reason)}`));
-    } else if (isNamed(r.reason, 'RuleSkipped')) {
-      skipped ??= r.reason;
+    } else if (r.reason instanceof RuleSkipped) {
+      skipped.set(r.reason.message, [...(skipped.get(r.reason.message) ?? []), `container "${c.name}" image=${c.image}`]);
     } else {
       errors.push(`container "${c.name}" image=${c.image}: attestation check failed: ${errorText(r.reason)}`);
     }
   }
   if (errors.length > 0) throw new Error(errors.join('; '));
-  if (findings.length === 0 && skipped !== undefined) throw skipped;
+  if (findings.length === 0 && skipped.size > 0) {
+    throw new RuleSkipped([...skipped].map(([reason, containers]) => `${reason}: ${containers.join(', ')}`).join('; '));
+  }
   return findings;
 }
 

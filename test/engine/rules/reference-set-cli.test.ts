@@ -288,6 +288,7 @@ describe('portcullis test: the reference policy set over realistic workloads', (
     expect(api.allowed).toBe(true);
     expect(api.skipped).toEqual([
       { policy: 'image-signatures', rule: 'signed-by-ci', reason: expect.stringMatching(/^offline: signatures not checked: container "api" image=registry\.payments\.example\.com\//) as string },
+      { policy: 'image-provenance', rule: 'built-by-ci', reason: expect.stringMatching(/^offline: attestations not checked: container "api" image=registry\.payments\.example\.com\//) as string },
     ]);
   });
 });

@@ -4,8 +4,8 @@
  * apply the patches, validate — exactly the API server's order. Asserts each workload's verdict,
  * the patches, and which policy/rule/control reports what.
  *
- * image-signatures (verifyImages) is left out here: it needs a registry holding signed images and
- * is covered by the image-signature tests. Everything else in the set runs together.
+ * image-signatures (verifyImages) and image-provenance (verifyAttestations) are left out here: they
+ * need a registry holding signed images and attestations and are covered by the image tests. Everything else in the set runs together.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,7 +21,7 @@ import type { AdmissionInput, EvaluationContext, Violation } from '../../../runt
 
 const bundlePath = path.resolve(__dirname, '../../../dist/portcullis-bundle.json');
 const loaded = loadBundle(readFileSync(bundlePath));
-const referencePolicies = loaded.bundle.policies.filter((p) => p.name !== 'image-signatures');
+const referencePolicies = loaded.bundle.policies.filter((p) => p.name !== 'image-signatures' && p.name !== 'image-provenance');
 /** The same set with every policy flipped to Enforce: what the cluster will do after the Audit period. */
 const enforcedPolicies: Policy[] = referencePolicies.map((p) => ({ ...p, mode: 'Enforce' }));
 
@@ -112,6 +112,7 @@ describe('reference policy set: the rules this issue adds are well-formed for th
         'requireDigest',
         'requireLabels',
         'requireResources',
+        'verifyAttestations',
         'verifyImages',
       ].sort(),
     );
