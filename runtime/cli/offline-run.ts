@@ -3,9 +3,10 @@
  * validate, `evaluateOffline`), producing one report per resource. Shared by `portcullis test`, the
  * fixture runner and `portcullis scan`.
  */
+import { exemptionUseRecord, type ExemptionUseRecord } from '../engine/exemption-use';
 import type { Bundle } from '../bundle';
 import { evaluateOffline, type OfflineResult } from '../engine/evaluate';
-import type { AppliedExemption, EvaluationContext, EvaluationError, ImageVerifier, JsonPatchOperation, RuleResultKind, SkippedRule, Violation } from '../engine/types';
+import type { EvaluationContext, EvaluationError, ImageVerifier, JsonPatchOperation, RuleResultKind, SkippedRule, Violation } from '../engine/types';
 import type { InputDocument } from './input';
 
 export interface ReportedViolation {
@@ -19,35 +20,8 @@ export interface ReportedViolation {
 }
 
 /** An exemption that relieved findings of one rule of this resource (`Decision.exemptions`). */
-export interface ReportedExemption {
-  policy: string;
-  rule: string;
-  exemption: string;
-  owner: string;
-  reason: string;
-  expiresAt?: string;
-  /** Controls of the findings it relieved. */
-  controls: string[];
-  /** Findings it relieved entirely. */
-  relieved: number;
-  /** Findings it relieved only partly (some values; the finding is still reported). */
-  partial: number;
-}
-
-export function reportedExemption(a: AppliedExemption): ReportedExemption {
-  const e = a.exemption;
-  return {
-    policy: a.policy,
-    rule: a.rule,
-    exemption: e.name,
-    owner: e.owner,
-    reason: e.reason,
-    ...(e.expiresAt !== undefined ? { expiresAt: e.expiresAt } : {}),
-    controls: a.controls,
-    relieved: a.relieved,
-    partial: a.partial,
-  };
-}
+export type ReportedExemption = ExemptionUseRecord;
+export const reportedExemption = exemptionUseRecord;
 
 export interface ResourceReport {
   source: string;

@@ -64,3 +64,34 @@ export function distinctExemptions(applied: readonly AppliedExemption[]): Array<
   }
   return out;
 }
+
+/** An applied exemption flattened for JSON output (`portcullis test -o json`, `scan -o json`). */
+export interface ExemptionUseRecord {
+  policy: string;
+  rule: string;
+  exemption: string;
+  owner: string;
+  reason: string;
+  expiresAt?: string;
+  /** Controls of the findings it relieved. */
+  controls: string[];
+  /** Findings it relieved entirely. */
+  relieved: number;
+  /** Findings it relieved only partly (some values; the finding is still reported). */
+  partial: number;
+}
+
+export function exemptionUseRecord(a: AppliedExemption): ExemptionUseRecord {
+  const e = a.exemption;
+  return {
+    policy: a.policy,
+    rule: a.rule,
+    exemption: e.name,
+    owner: e.owner,
+    reason: e.reason,
+    ...(e.expiresAt !== undefined ? { expiresAt: e.expiresAt } : {}),
+    controls: a.controls,
+    relieved: a.relieved,
+    partial: a.partial,
+  };
+}

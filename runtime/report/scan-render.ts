@@ -1,6 +1,7 @@
 /**
  * Scan results for people (an aligned table) and machines (a JSON/YAML document). Pure.
  */
+import { exemptionUseRecord, type ExemptionUseRecord } from '../engine/exemption-use';
 import { exemptionLabel } from '../engine/exemption-use';
 import type { AppliedExemption, Violation } from '../engine/types';
 import type { ExemptionAggregate, ScanResult } from './scan-aggregate';
@@ -145,32 +146,7 @@ export function exemptedLine(a: AppliedExemption): string {
 }
 
 /** One exemption used by one workload, in JSON/YAML output. */
-export interface ScanJsonExemption {
-  policy: string;
-  rule: string;
-  exemption: string;
-  owner: string;
-  reason: string;
-  expiresAt?: string;
-  controls: string[];
-  relieved: number;
-  partial: number;
-}
-
-function jsonExemption(a: AppliedExemption): ScanJsonExemption {
-  const e = a.exemption;
-  return {
-    policy: a.policy,
-    rule: a.rule,
-    exemption: e.name,
-    owner: e.owner,
-    reason: e.reason,
-    ...(e.expiresAt !== undefined ? { expiresAt: e.expiresAt } : {}),
-    controls: a.controls,
-    relieved: a.relieved,
-    partial: a.partial,
-  };
-}
+export type ScanJsonExemption = ExemptionUseRecord;
 
 export interface ScanJsonViolation {
   policy: string;
@@ -228,7 +204,7 @@ export function scanJson(scan: ScanResult, policies: ScanPolicies, options: Rend
       blocked: w.blocked,
       violations: w.violations.map(jsonViolation),
       warnings: w.warnings.map(jsonViolation),
-      exemptions: w.exemptions.map(jsonExemption),
+      exemptions: w.exemptions.map(exemptionUseRecord),
       errors: w.errors,
     })),
   };
