@@ -414,17 +414,7 @@ function dsseBundleV03(
         signatures: [{ signature: sig, verifier: Buffer.from(verifierPem).toString('base64') }],
       },
     };
-    const integratedTime = Math.floor(Date.now() / 1000);
-    const entry = new TestTransparencyLogView(log).entryAtZero(body, integratedTime);
-    tlogEntries.push({
-      logIndex: '0',
-      logId: { keyId: Buffer.from(log.logIdHex, 'hex').toString('base64') },
-      kindVersion: { kind: 'dsse', version: '0.0.1' },
-      integratedTime: String(integratedTime),
-      inclusionPromise: { signedEntryTimestamp: entry.SignedEntryTimestamp },
-      inclusionProof: log.inclusionProof(entry.Payload.body, 0),
-      canonicalizedBody: entry.Payload.body,
-    });
+    tlogEntries.push(bundleTlogEntry(log, body));
   }
   return {
     mediaType: BUNDLE_V03,
@@ -457,17 +447,7 @@ export function messageBundleV03(
         signature: { content: sig, publicKey: { content: Buffer.from(verifierPem).toString('base64') } },
       },
     };
-    const integratedTime = Math.floor(Date.now() / 1000);
-    const entry = new TestTransparencyLogView(log).entryAtZero(body, integratedTime);
-    tlogEntries.push({
-      logIndex: '0',
-      logId: { keyId: Buffer.from(log.logIdHex, 'hex').toString('base64') },
-      kindVersion: { kind: 'hashedrekord', version: '0.0.1' },
-      integratedTime: String(integratedTime),
-      inclusionPromise: { signedEntryTimestamp: entry.SignedEntryTimestamp },
-      inclusionProof: log.inclusionProof(entry.Payload.body, 0),
-      canonicalizedBody: entry.Payload.body,
-    });
+    tlogEntries.push(bundleTlogEntry(log, body));
   }
   return {
     mediaType: BUNDLE_V03,
@@ -481,6 +461,21 @@ export async function manifestBytes(registryUrl: string, repo: string, digest: s
   const res = await fetch(`${registryUrl}/v2/${repo}/manifests/${digest}`, { headers: { accept: OCI_MANIFEST } });
   if (res.status !== 200) throw new Error(`manifest ${repo}@${digest}: ${res.status}`);
   return Buffer.from(await res.arrayBuffer());
+}
+
+/** A bundle's tlog entry for `body` (a Rekor entry of its kind), at index 0 with its inclusion proof. */
+function bundleTlogEntry(log: TestTransparencyLog, body: { apiVersion: string; kind: string }): Record<string, unknown> {
+  const integratedTime = Math.floor(Date.now() / 1000);
+  const entry = new TestTransparencyLogView(log).entryAtZero(body, integratedTime);
+  return {
+    logIndex: '0',
+    logId: { keyId: Buffer.from(log.logIdHex, 'hex').toString('base64') },
+    kindVersion: { kind: body.kind, version: body.apiVersion },
+    integratedTime: String(integratedTime),
+    inclusionPromise: { signedEntryTimestamp: entry.SignedEntryTimestamp },
+    inclusionProof: log.inclusionProof(entry.Payload.body, 0),
+    canonicalizedBody: entry.Payload.body,
+  };
 }
 
 /** Signs entries at log index 0 (so the one-leaf inclusion proof is exact). */
