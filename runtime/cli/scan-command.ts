@@ -2,7 +2,7 @@
  * `portcullis scan <files|dir|->`: evaluate existing workloads (e.g. `kubectl get
  * ns,pods,deploy,sts,ds,jobs,cronjobs -A -o yaml`) against the bundle the way admission would on
  * re-creation — every policy as Enforce by default — and report what would be blocked, aggregated
- * by policy/rule and namespace, as a table, JSON, YAML or PolicyReports.
+ * by policy/rule and namespace, as a table, JSON, YAML, PolicyReports or a self-contained HTML report.
  */
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +16,8 @@ import { buildPolicyReports, DEFAULT_MAX_REPORT_BYTES } from '../report/policy-r
 import { ScanAccumulator, type ScanResult } from '../report/scan-aggregate';
 import { evaluateWorkload, prepareScanPolicies, resourceRef, workloadTarget, type ScanPolicies } from '../report/scan-evaluate';
 import { toInputs } from './input';
+import { buildInventory, DEFAULT_WINDOW_MS } from '../report/exemption-inventory';
+import { renderScanHtml } from '../report/scan-html';
 import { renderScanTable, scanJson, type RenderOptions } from '../report/scan-render';
 import { parseCommandArgs, usageFailure } from './command-args';
 import type { Command } from './main';
@@ -28,7 +30,9 @@ const USAGE = `usage: portcullis scan <file|dir|->... [options]
     kubectl get ns,pods,deploy,sts,ds,jobs,cronjobs -A -o yaml | portcullis scan -
 
   --bundle FILE             rule bundle (default dist/portcullis-bundle.json)
-  -o, --output FORMAT       table (default), json, yaml or policyreport
+  -o, --output FORMAT       table (default), json, yaml, policyreport or html (one self-contained
+                            page for a rollout review: charts by policy and namespace, top
+                            messages, exemptions with their expiry; the numbers of -o json)
   --all                     include passing workloads / pass and skip results
   --details                 table: list every workload with findings and its messages
   --bundle-modes            evaluate with the bundle's modes (Audit only warns) instead of all as Enforce
@@ -45,7 +49,7 @@ exit status: 0 = nothing would be blocked, 1 = something would be blocked,
              2 = usage error, unreadable bundle, or an input document that could not be parsed
 `;
 
-const FORMATS = ['table', 'json', 'yaml', 'policyreport'] as const;
+const FORMATS = ['table', 'json', 'yaml', 'policyreport', 'html'] as const;
 type Format = (typeof FORMATS)[number];
 
 class UsageError extends Error {}
@@ -257,7 +261,7 @@ async function run(argv: string[]): Promise<number> {
   let loaded: LoadedBundle;
   try {
     if (positionals.length === 0) throw new UsageError('nothing to scan: give files, directories or - for stdin');
-    if (!FORMATS.includes(format)) throw new UsageError(`unknown --output "${values.output}" (table, json, yaml or policyreport)`);
+    if (!FORMATS.includes(format)) throw new UsageError(`unknown --output "${values.output}" (table, json, yaml, policyreport or html)`);
     if (Number.isNaN(now.getTime())) throw new UsageError(`--now "${values.now}" is not a date`);
     if (!Number.isInteger(maxBytes) || maxBytes < 4096) throw new UsageError('--max-report-bytes must be an integer >= 4096');
     files = positionals.flatMap(inputFiles);
@@ -288,9 +292,15 @@ async function run(argv: string[]): Promise<number> {
   }
   for (const w of outcome.warnings) process.stderr.write(`portcullis scan: ${w}\n`);
 
-  const renderOptions: RenderOptions = { asEnforce: !values['bundle-modes'], details: values.details, unlabelledNamespaces: outcome.unlabelled };
+  const renderOptions: RenderOptions = {
+    asEnforce: !values['bundle-modes'],
+    details: values.details,
+    unlabelledNamespaces: outcome.unlabelled,
+    inventory: buildInventory(loaded.bundle, { now, windowMs: DEFAULT_WINDOW_MS, onlyExpiring: false }),
+  };
   const { result } = outcome;
-  if (format === 'table') process.stdout.write(renderScanTable(result, scan, renderOptions));
+  if (format === 'html') process.stdout.write(renderScanHtml(scanJson(result, scan, renderOptions)));
+  else if (format === 'table') process.stdout.write(renderScanTable(result, scan, renderOptions));
   else if (format === 'json') process.stdout.write(`${JSON.stringify(scanJson(result, scan, renderOptions), null, 2)}\n`);
   else if (format === 'yaml') process.stdout.write(stringify(scanJson(result, scan, renderOptions), { lineWidth: 0, aliasDuplicateObjects: false }));
   else {

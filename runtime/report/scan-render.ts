@@ -4,6 +4,7 @@
 import { exemptionUseRecord, type ExemptionUseRecord } from '../engine/exemption-use';
 import { exemptionLabel } from '../engine/exemption-use';
 import type { AppliedExemption, Violation } from '../engine/types';
+import type { Inventory } from './exemption-inventory';
 import type { ExemptionAggregate, ScanResult } from './scan-aggregate';
 import type { ScanPolicies, WorkloadResult } from './scan-evaluate';
 import { refText, type ResourceRef } from './workload';
@@ -15,6 +16,8 @@ export interface RenderOptions {
   details: boolean;
   /** Namespaces whose labels were not known (selectors saw only kubernetes.io/metadata.name). */
   unlabelledNamespaces: readonly string[];
+  /** The bundle's exemption inventory as of `--now` (JSON/YAML/HTML print it; the table does not). */
+  inventory?: Inventory;
 }
 
 function table(header: string[], rows: string[][], numeric: ReadonlySet<number>): string[] {
@@ -167,7 +170,13 @@ export interface ScanJson {
   skippedSignatureRules: string[];
   unlabelledNamespaces: string[];
   rules: ScanResult['rules'];
+  /** The rules' findings per policy: workloads with a finding or error of the policy, counted once. */
+  policies: ScanJsonPolicy[];
   namespaces: ScanResult['namespaces'];
+  /** The most frequent violation/warning messages (exact text), most findings first. */
+  topMessages: ScanJsonMessage[];
+  /** Every exemption of the bundle with expiry, days left and status as of `--now` (`portcullis exemptions`' rows). */
+  exemptionInventory?: Omit<Inventory, 'filtered'>;
   /** Each exemption that relieved findings: owner, reason, expiry, counts and the workloads. */
   exemptions: ExemptionAggregate[];
   workloads: Array<{
@@ -181,11 +190,78 @@ export interface ScanJson {
   }>;
 }
 
+export interface ScanJsonPolicy {
+  policy: string;
+  bundleMode: ScanResult['rules'][number]['bundleMode'];
+  /** Counted workloads with at least one finding or error of this policy. */
+  workloads: number;
+  findings: number;
+  errors: number;
+  namespaces: string[];
+}
+
+export interface ScanJsonMessage {
+  policy: string;
+  rule: string;
+  message: string;
+  /** Findings with exactly this message. */
+  findings: number;
+  /** Counted workloads with a finding with this message. */
+  workloads: number;
+}
+
+/** How many distinct messages `topMessages` lists. */
+export const TOP_MESSAGES = 10;
+
+function policyAggregates(scan: ScanResult): ScanJsonPolicy[] {
+  const out = new Map<string, ScanJsonPolicy & { ns: Set<string> }>();
+  for (const r of scan.rules) {
+    const agg = out.get(r.policy) ?? { policy: r.policy, bundleMode: r.bundleMode, workloads: 0, findings: 0, errors: 0, namespaces: [], ns: new Set<string>() };
+    agg.findings += r.findings;
+    agg.errors += r.errors;
+    for (const n of r.namespaces) agg.ns.add(n);
+    out.set(r.policy, agg);
+  }
+  for (const w of scan.workloads) {
+    const touched = new Set([...w.violations, ...w.warnings, ...w.errors].map((f) => f.policy));
+    for (const p of touched) {
+      const agg = out.get(p);
+      if (agg !== undefined) agg.workloads += 1;
+    }
+  }
+  return [...out.values()]
+    .map(({ ns, ...agg }) => ({ ...agg, namespaces: [...ns].sort() }))
+    .sort((a, b) => b.workloads - a.workloads || (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0));
+}
+
+function topMessages(scan: ScanResult): ScanJsonMessage[] {
+  const out = new Map<string, ScanJsonMessage>();
+  for (const w of scan.workloads) {
+    const seen = new Set<string>();
+    for (const v of [...w.violations, ...w.warnings]) {
+      const key = `${v.policy}\u0000${v.rule}\u0000${v.message}`;
+      const agg = out.get(key) ?? { policy: v.policy, rule: v.rule, message: v.message, findings: 0, workloads: 0 };
+      agg.findings += 1;
+      if (!seen.has(key)) {
+        seen.add(key);
+        agg.workloads += 1;
+      }
+      out.set(key, agg);
+    }
+  }
+  const key = (m: ScanJsonMessage) => `${m.policy}\u0000${m.rule}\u0000${m.message}`;
+  return [...out.values()].sort((a, b) => b.findings - a.findings || b.workloads - a.workloads || (key(a) < key(b) ? -1 : 1)).slice(0, TOP_MESSAGES);
+}
+
 function jsonViolation(v: Violation): ScanJsonViolation {
   const out: ScanJsonViolation = { policy: v.policy, rule: v.rule, ruleType: v.ruleType, control: v.control, field: v.field, message: v.message };
   if (v.container !== undefined) out.container = v.container;
   if (v.expiredExemption !== undefined) out.expiredExemption = v.expiredExemption;
   return out;
+}
+
+function withoutFilter({ filtered: _filtered, ...inv }: Inventory): Omit<Inventory, 'filtered'> {
+  return inv;
 }
 
 export function scanJson(scan: ScanResult, policies: ScanPolicies, options: RenderOptions): ScanJson {
@@ -197,7 +273,10 @@ export function scanJson(scan: ScanResult, policies: ScanPolicies, options: Rend
     skippedSignatureRules: policies.skippedSignatureRules,
     unlabelledNamespaces: [...options.unlabelledNamespaces],
     rules: scan.rules,
+    policies: policyAggregates(scan),
     namespaces: scan.namespaces,
+    topMessages: topMessages(scan),
+    ...(options.inventory !== undefined ? { exemptionInventory: withoutFilter(options.inventory) } : {}),
     exemptions: scan.exemptions,
     workloads: scan.workloads.map((w) => ({
       resource: w.ref,
