@@ -64,7 +64,7 @@ function barChart(id: string, title: string, bars: readonly Bar[]): string {
     );
   });
   return (
-    `<svg class="chart" data-chart="${id}" role="img" aria-label="${escapeHtml(title)}" width="${CHART_WIDTH}" height="${height}" viewBox="0 0 ${CHART_WIDTH} ${height}" xmlns="http://www.w3.org/2000/svg">` +
+    `<svg class="chart" data-chart="${id}" role="img" aria-label="${escapeHtml(title)}" width="${CHART_WIDTH}" height="${height}" viewBox="0 0 ${CHART_WIDTH} ${height}">` +
     rows.join('') +
     `</svg>`
   );
@@ -102,7 +102,7 @@ function timeline(entries: readonly InventoryEntry[], windowDays: number): strin
     );
   });
   return (
-    `<svg class="chart timeline" data-chart="expiry" role="img" aria-label="Exemption expiry: days left" width="${CHART_WIDTH}" height="${height}" viewBox="0 0 ${CHART_WIDTH} ${height}" xmlns="http://www.w3.org/2000/svg">` +
+    `<svg class="chart timeline" data-chart="expiry" role="img" aria-label="Exemption expiry: days left" width="${CHART_WIDTH}" height="${height}" viewBox="0 0 ${CHART_WIDTH} ${height}">` +
     `<rect class="window" x="${x(0)}" y="${top}" width="${x(windowDays) - x(0)}" height="${height - top - 4}"/>` +
     `<line class="now" x1="${x(0)}" x2="${x(0)}" y1="12" y2="${height - 4}"/>` +
     `<text class="axis" x="${x(0)}" y="12" text-anchor="middle">now</text>` +

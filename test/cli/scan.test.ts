@@ -98,6 +98,21 @@ describe('portcullis scan over a few hundred workloads', { timeout: 120_000 }, (
     expect(json.skippedSignatureRules).toEqual(['signed-images/verify-signatures']);
   });
 
+  it('aggregates by policy (each workload once) and names the most frequent messages', () => {
+    const want = new Map<string, number>();
+    for (const w of cluster.expected) for (const p of new Set(w.rules.map((r) => r.split('/')[0]))) want.set(p, (want.get(p) ?? 0) + 1);
+    expect(Object.fromEntries(json.policies.map((p) => [p.policy, p.workloads]))).toEqual(Object.fromEntries(want));
+    const byPolicy = (p: string) => json.rules.filter((r) => r.policy === p).reduce((n, r) => n + r.findings, 0);
+    for (const p of json.policies) expect(p.findings).toBe(byPolicy(p.policy));
+    // top messages: exact texts counted over every finding, most findings first, at most 10
+    const counts = new Map<string, number>();
+    for (const w of json.workloads) for (const v of [...w.violations, ...w.warnings]) counts.set(v.message, (counts.get(v.message) ?? 0) + 1);
+    const top = [...counts.values()].sort((a, b) => b - a).slice(0, 10);
+    expect(json.topMessages.map((m) => m.findings)).toEqual(top);
+    expect(top[0]).toBeGreaterThan(1);
+    for (const m of json.topMessages) expect(counts.get(m.message)).toBe(m.findings);
+  });
+
   it('aggregates by namespace', () => {
     const { namespaces } = expectations(cluster);
     const got = Object.fromEntries(json.namespaces.map((n) => [n.namespace, { workloads: n.workloads, blocked: n.blocked }]));
