@@ -26,7 +26,7 @@ export function escapeHtml(s: string): string {
 
 /** A number of the JSON document at `pointer` (RFC 6901; array lengths as `/…/length`). */
 function num(value: number, pointer: string, tag = 'span'): string {
-  return `<${tag} class="n" data-json="${escapeHtml(pointer)}" data-count="${value}">${value}</${tag}>`;
+  return `<${tag} class="${tag === 'td' ? 'num n' : 'n'}" data-json="${escapeHtml(pointer)}" data-count="${value}">${value}</${tag}>`;
 }
 
 function nsName(ns: string): string {
