@@ -9,6 +9,7 @@
 import { createPublicKey } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { imageGlobScope } from '../engine/image-ref';
 import { parseCommandArgs, usageFailure } from './command-args';
 import { appTs, configTs, fixtureWorkloadsYaml, fixtureYaml, imagesTs, mainTs, podSecurityTs, resourcesTs } from './init/policies';
 import { argocdApplicationYaml, cdk8sYaml, gitignore, packageJson, tsconfigJson, workflowYaml } from './init/project';
@@ -141,6 +142,13 @@ export function initOptions(
   const registry = optional(flags.registry);
   if (registry !== undefined && !HOST.test(registry)) {
     throw new InitInputError(`--registry "${registry}" is not a registry host[:port] (no scheme, no path). Fix: e.g. --registry registry.acme.example`);
+  }
+  // The same rule synth applies to `<registry>/**`: a first segment without '.' or ':' (and not
+  // localhost) is a Docker Hub namespace, not a host, and synth would refuse the scaffold.
+  if (registry !== undefined && imageGlobScope(`${registry}/**`)?.hostWritten !== true) {
+    throw new InitInputError(
+      `--registry "${registry}" has no '.' or ':', so image references read it as a Docker Hub namespace (docker.io/${registry}/…), not a host. Fix: the full host, e.g. --registry ${registry}.acme.example or --registry ${registry}:5000`,
+    );
   }
   const issuer = optional(flags['keyless-issuer']);
   if (issuer !== undefined && !/^https:\/\/[^\s/]+/.test(issuer)) {

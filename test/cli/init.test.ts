@@ -173,6 +173,12 @@ describe('portcullis init', () => {
   it('refuses values that cannot be right', async () => {
     const dir = path.join(tempDir(), 'v');
     expect((await init([dir, '--registry', 'https://registry.acme.example/team'])).stderr).toMatch(/--registry .* is not a registry host/);
+    const bare = await init([dir, '--registry', 'myregistry']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('--registry "myregistry" has no \'.\' or \':\', so image references read it as a Docker Hub namespace');
+    for (const host of ['localhost:5000', 'registry.acme.example', 'localhost']) {
+      expect((await init([path.join(tempDir(), 'ok'), '--registry', host])).code, host).toBe(0);
+    }
     expect((await init([dir, '--name', 'Acme Corp'])).stderr).toMatch(/--name "Acme Corp" is not a DNS label/);
     expect((await init([dir, '--keyless-issuer', 'token.actions.githubusercontent.com'])).stderr).toMatch(/is not an https URL/);
     expect(existsSync(dir)).toBe(false);
