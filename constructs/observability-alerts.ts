@@ -117,7 +117,8 @@ function runbook(what: string, webhooks: readonly Webhook[], namespace: string):
 function signaturePolicies(policies: readonly Policy[]): Array<{ policy: Policy; rules: string[]; all: boolean }> {
   return policies
     .map((policy) => {
-      const rules = policy.rules.filter((r) => r.type === 'verifyImages').map((r) => r.name);
+      // Attestation checks read the same registries through the same verifier: their errors too.
+      const rules = policy.rules.filter((r) => r.type === 'verifyImages' || r.type === 'verifyAttestations').map((r) => r.name);
       return { policy, rules, all: rules.length === policy.rules.length };
     })
     .filter((p) => p.rules.length > 0);
@@ -253,11 +254,12 @@ export function alertGroups(input: AlertInput): RuleGroup[] {
         `sum by (namespace, policy) (rate(${results([['result', '=', 'error']])}[10m]))\n` +
         `  / sum by (namespace, policy) (rate(${results()}[10m]))\n  > 0.05`,
       for: '10m',
-      labels: { severity: 'warning' },
+      // One rule per policy (its own failurePolicy text); the label keeps them distinct rules.
+      labels: { severity: 'warning', policy: policy.name },
       annotations: {
-        summary: `Image signature checks of policy ${policy.name} fail with errors (registry unreachable?).`,
+        summary: `Image signature/attestation checks of policy ${policy.name} fail with errors (registry unreachable?).`,
         description:
-          `{{ $value | humanizePercentage }} of the signature checks of policy ${policy.name} ended in an error (registry unreachable, timeout, ` +
+          `{{ $value | humanizePercentage }} of the signature/attestation checks of policy ${policy.name} ended in an error (registry unreachable, timeout, ` +
           `5xx or bad credentials), which is not a verdict: failurePolicy ${policy.failurePolicy} decides, so ${failureConsequence({ type: 'validating', failurePolicy: policy.failurePolicy })}.`,
         runbook: runbook(
           `Check that the pods reach the registries the policy names and that the registry credentials (PORTCULLIS_DOCKER_CONFIG) are valid; ` +

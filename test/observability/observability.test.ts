@@ -137,8 +137,8 @@ describe('the observability pack in dist/', () => {
     const hash = find('Deployment').spec.template.metadata.annotations[BUNDLE_HASH_ANNOTATION];
     expect(hash).toBe(ref.hash);
     expect(rules.find((r) => r.alert === 'PortcullisBundleHashMismatch')!.expr).toContain(`hash!="${hash}"`);
-    const signaturePolicies = bundle.policies.filter((p) => p.rules.some((r) => r.type === 'verifyImages')).map((p) => p.name);
-    expect(signaturePolicies).toEqual(['image-signatures']);
+    const signaturePolicies = bundle.policies.filter((p) => p.rules.some((r) => r.type === 'verifyImages' || r.type === 'verifyAttestations')).map((p) => p.name);
+    expect(signaturePolicies).toEqual(['image-signatures', 'image-provenance']);
     expect(rules.filter((r) => r.alert === 'PortcullisSignatureVerificationErrors').map((r) => /policy="([^"]+)"/.exec(r.expr)?.[1])).toEqual(signaturePolicies);
   });
 
