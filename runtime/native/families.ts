@@ -5,10 +5,11 @@
  * (`spec`, `meta`, `specField`, `metaField`, `kind`, `objectLabels`). Each family's semantics are
  * the ones documented in runtime/engine/rules/<family>.ts; the differential tests prove equality.
  */
-import type { HostNamespacesRule, Policy, RequireLabelsRule, Rule, RuleType, Target } from '../bundle';
+import type { DenyRuntimeSocketRule, HostNamespacesRule, Policy, RequireLabelsRule, Rule, RuleType, Target } from '../bundle';
+import { canonicalRunPath, normalizeHostPath } from '../engine/host-path';
 import { exemptionHelp } from '../engine/messages';
 import { checkPattern } from '../engine/safe-regex';
-import { celString, re2Difference } from './cel-text';
+import { celString, celStringList, re2Difference } from './cel-text';
 
 export interface FamilyContext {
   policy: Policy;
@@ -110,8 +111,76 @@ const requireLabels: FamilyCompiler = (r, ctx) => {
   return parts.join(' + ');
 };
 
+/** Ancestors of a normalized path, itself included (`/a/b` → `/`, `/a`, `/a/b`). */
+function selfAndAncestors(path: string): string[] {
+  const parts = path.split('/').filter((p) => p !== '');
+  return ['/', ...parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`)];
+}
+
+/**
+ * Every normalized mounted path that exposes `socket` (runtime/engine/host-path.ts `exposesPath`),
+ * as a finite set: `m` exposes it iff `m` or `canonicalRunPath(m)` is an ancestor-or-self of one of
+ * the socket's spellings; the preimages of `canonicalRunPath` are the path itself (when canonical)
+ * and its `/var/run` spelling.
+ */
+export function exposingPaths(socket: string): string[] {
+  const canonical = canonicalRunPath(socket);
+  const spellings = canonical === '/run' || canonical.startsWith('/run/') ? [canonical, `/var${canonical}`] : [canonical];
+  const out = new Set<string>();
+  for (const a of spellings.flatMap(selfAndAncestors)) {
+    out.add(a);
+    if (a === '/run' || a.startsWith('/run/')) out.add(`/var${a}`);
+  }
+  return [...out].sort();
+}
+
+/**
+ * denyRuntimeSocket. Input domain (compile.ts): the API server refuses a hostPath with a `..`
+ * segment or an empty path (validateHostPathVolumeSource → validatePathNoBacksteps), so the
+ * engine's lexical normalization reduces to dropping empty and `.` segments. The 4096 limit and
+ * the 120-character display count code points in CEL and UTF-16 units in the engine: they agree
+ * on paths without characters outside the Basic Multilingual Plane (see the README).
+ */
+const denyRuntimeSocket: FamilyCompiler = (r, ctx) => {
+  const rule = r as DenyRuntimeSocketRule;
+  const CONTROL = 'denyRuntimeSocket';
+  for (const e of ctx.policy.exemptions) {
+    for (const entry of e.controls) {
+      if (entry.control !== CONTROL || entry.field === undefined) continue;
+      const field = entry.field;
+      if (ctx.targets.some((t) => field.startsWith(`${fieldOf(t.podSpecPath)}.volumes[`) && field.endsWith('].hostPath.path'))) {
+        return { reason: `exemption "${e.name}" names a volume by index, which this version does not compile` };
+      }
+    }
+  }
+  const sockets = rule.sockets.flatMap((s) => normalizeHostPath(s) ?? []);
+  // y: [name, path as written, normalized path or "" when not an absolute path, exposed sockets…]
+  const exposed = sockets.map((s) => `(x[2] in ${celStringList(exposingPaths(s))} ? [${celString(s)}] : [])`).join(' + ');
+  const valid = 'size(x[1]) > 0 && size(x[1]) <= 4096 && x[1].startsWith("/") && !x[1].contains("\\u0000")';
+  const normalized = '"/" + x[1].split("/").filter(s, s != "" && s != ".").join("/")';
+  const value = '(y[2] == "" ? y[1] : y[2])';
+  const exempt = ctx.exemption(CONTROL, { value, fields: () => ['hostPath.path'] });
+  if (typeof exempt !== 'string') return exempt;
+  const n = 'size(y) - 3';
+  const some = `(${n} == 1 ? y[3] : ${n} == 2 ? y[3] + ", " + y[4] : ${n} == 3 ? y[3] + ", " + y[4] + ", " + y[5] : y[3] + ", " + y[4] + ", " + y[5] + " and " + string(${n} - 3) + " more")`;
+  const what =
+    `(y[2] == "" ? "it is not an absolute path, so it cannot be checked" : y[2] in ${celStringList(sockets)} ? "it is a container-runtime socket" : ` +
+    `"it exposes the container-runtime socket" + (${n} > 1 ? "s " : " ") + ${some})`;
+  const text = `${celString('volume "')} + y[0] + ${celString('" hostPath.path=')} + ${showString('y[1]')} + " is not allowed: " + ${what}`;
+  const line = lineCel(ctx.policy, ctx.ruleName, CONTROL, 'host paths that neither are nor contain a container-runtime socket', `(${text})`);
+  const volumes =
+    `(has(variables.spec.volumes) ? variables.spec.volumes : []).filter(v, has(v.hostPath))` +
+    `.map(v, [string(v.?name.orValue("")), string(v.hostPath.?path.orValue(""))])` +
+    `.map(x, [x[0], x[1], ${valid} ? ${normalized} : ""])` +
+    `.map(x, [x[0], x[1], x[2]] + (x[2] == "" ? [] : ${exposed === '' ? '[]' : exposed}))` +
+    `.filter(y, y[2] == "" || size(y) > 3)`;
+  if (exempt === 'true') return '[]';
+  return `${volumes}${exempt === 'false' ? '' : `.filter(y, !(${exempt}))`}.map(y, ${line})`;
+};
+
 /** The families compiled in this version; every other validating family stays on the webhook. */
 export const FAMILY_COMPILERS: Partial<Record<RuleType, FamilyCompiler>> = {
   hostNamespaces,
   requireLabels,
+  denyRuntimeSocket,
 };

@@ -64,18 +64,38 @@ describe('native compiler vs engine: the reference policies', () => {
   const compiled = bundle.policies.map((p) => ({ policy: p, compiled: compileForTest(p) })).filter((c) => c.compiled.objects !== undefined);
   const workloads = fixtureWorkloads();
 
-  it('compile the host-namespace and required-label rules of the reference set', () => {
+  it('compile the host-namespace, runtime-socket and required-label rules of the reference set', () => {
     const rules = compiled.flatMap((c) => c.compiled.results.filter((r) => r.kind === 'compiled').map((r) => `${r.policy}/${r.rule}`));
-    expect(rules).toEqual(['host-isolation/no-host-namespaces', 'required-labels/ownership-labels']);
+    expect(rules).toEqual(['host-isolation/no-runtime-socket', 'host-isolation/no-host-namespaces', 'required-labels/ownership-labels']);
     expect(workloads.length).toBeGreaterThan(40);
   });
 
   it('decide every reference fixture workload exactly as the engine (with the bundle Pod defaults)', () => {
     let findings = 0;
+    let sockets = 0;
     for (const { policy, compiled: c } of compiled) {
-      for (const req of workloads) findings += Object.keys(expectEqual(policy, c, req, bundle.policies).native).length;
+      for (const req of workloads) {
+        const native = expectEqual(policy, c, req, bundle.policies).native;
+        findings += Object.keys(native).length;
+        if (native['no-runtime-socket'] !== undefined) sockets += 1;
+      }
     }
     expect(findings).toBeGreaterThanOrEqual(4);
+    expect(sockets).toBeGreaterThanOrEqual(1);
+  });
+
+  it('fail when the runtime-socket expression is altered', () => {
+    const host = compiled.find((c) => c.policy.name === 'host-isolation');
+    if (host?.compiled.objects === undefined) throw new Error('host-isolation did not compile');
+    const objects = structuredClone(host.compiled.objects);
+    const variables = (objects.policy as { spec: { variables: { name: string; expression: string }[] } }).spec.variables;
+    const rule = variables.find((v) => v.name.endsWith('no_runtime_socket'));
+    if (rule === undefined) throw new Error('no runtime-socket variable');
+    rule.expression = rule.expression.replace('s != "" && s != "."', 's != ""');
+    const altered = { ...host.compiled, objects };
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'v', hostPath: { path: '/var/./run' } }] } };
+    expect(() => expectEqual(host.policy, altered, requestFor(pod, 'payments') as NativeRequest)).toThrow(/host-isolation on/);
+    expect(() => expectEqual(host.policy, host.compiled, requestFor(pod, 'payments') as NativeRequest)).not.toThrow();
   });
 
   it('fail when a generated expression is altered (the oracle sees a one-character change)', () => {
@@ -100,6 +120,7 @@ describe('native compiler vs engine: upstream Pod Security fixtures', () => {
   it('decide every upstream fixture Pod (every level and version) exactly as the engine', () => {
     let compared = 0;
     let denied = 0;
+    let sockets = 0;
     for (const [file, content] of files) {
       if (!file.endsWith('.yaml')) continue;
       for (const doc of parseAllDocuments(content)) {
@@ -110,17 +131,21 @@ describe('native compiler vs engine: upstream Pod Security fixtures', () => {
           const c = expectEqual(p, compileForTest(p), req);
           compared += 1;
           if (p.name === 'host-isolation' && Object.keys(c.native).length > 0) denied += 1;
+          if (c.native['no-runtime-socket'] !== undefined) sockets += 1;
         }
       }
     }
     expect(compared).toBeGreaterThan(4000);
     expect(denied).toBeGreaterThan(50);
+    // The upstream hostPath fixtures mount non-socket paths (e.g. /dev/null): compared, not denied.
+    expect(sockets).toBe(0);
   });
 });
 
 // ---- generated policies, exemptions and workloads ----------------------------------------------
 
 const HOST_NS = ['hostPID', 'hostIPC', 'hostNetwork'] as const;
+const SOCKETS = ['/var/run/docker.sock', '/run/containerd/containerd.sock', '/var/run/crio/crio.sock', '/run/podman/podman.sock', '/var/run/cri-dockerd.sock', '/var/lib/kubelet/kubelet.sock', '/run//x.sock/', '/var/run/../run/y.sock', '/'];
 const NAMESPACES = ['apps', 'apps-b', 'team-x', 'ops'];
 const LABEL_KEYS = ['owner', 'team', 'version', 'app.kubernetes.io/name'];
 const LABEL_VALUES = ['', 'a', 'v1.2.3', 'production', 'x-y', 'A.b_c', 'payments'];
@@ -143,9 +168,12 @@ const exemption: fc.Arbitrary<Exemption> = fc
     namespaceSelector: fc.option(selector, { nil: undefined }),
     controls: fc.array(
       fc.record({
-        control: fc.constantFrom('hostNamespaces', 'requireLabels', 'other'),
-        field: fc.option(fc.constantFrom('hostPID', 'hostNetwork', 'spec.hostIPC', 'spec.template.spec.hostPID', 'labels', 'metadata.labels.owner', 'spec.template.metadata.labels.team'), { nil: undefined }),
-        values: fc.option(fc.subarray(['true', 'false', 'owner', 'team', 'version']), { nil: undefined }),
+        control: fc.constantFrom('hostNamespaces', 'requireLabels', 'denyRuntimeSocket', 'other'),
+        field: fc.option(
+          fc.constantFrom('hostPID', 'hostNetwork', 'spec.hostIPC', 'spec.template.spec.hostPID', 'labels', 'metadata.labels.owner', 'spec.template.metadata.labels.team', 'hostPath.path', 'volumes'),
+          { nil: undefined },
+        ),
+        values: fc.option(fc.subarray(['true', 'false', 'owner', 'team', 'version', '/run/docker.sock', '/var/run', '/', 'run/docker.sock']), { nil: undefined }),
         images: fc.option(fc.constant(['registry.example.com/**']), { nil: undefined }),
       }),
       { maxLength: 2 },
@@ -168,6 +196,7 @@ const policyArb: fc.Arbitrary<Policy> = fc
       fc.record({ key: fc.constantFrom(...LABEL_KEYS), valuePattern: fc.option(fc.constantFrom('v?[0-9]+\\.[0-9]+\\.[0-9]+', 'production|staging', '[a-z]+(-[a-z]+)*'), { nil: undefined }) }),
       { minLength: 1, maxLength: 3, selector: (l) => l.key },
     ),
+    sockets: fc.subarray(SOCKETS, { minLength: 1 }),
     exemptions: fc.array(exemption, { maxLength: 2 }),
     help: fc.option(fc.constantFrom('https://example.com/ask', 'ask #platform (allowed: never)  '), { nil: undefined }),
     operations: fc.constantFrom(['CREATE', 'UPDATE'], ['CREATE'], ['UPDATE']),
@@ -184,6 +213,7 @@ const policyArb: fc.Arbitrary<Policy> = fc
       rules: [
         ...autogen({ name: 'no-host', type: 'hostNamespaces', deny: p.deny } as never, p.kinds),
         ...autogen({ name: 'labels', type: 'requireLabels', labels } as never, p.kinds),
+        ...autogen({ name: 'no-socket', type: 'denyRuntimeSocket', sockets: p.sockets } as never, p.kinds),
       ],
       exemptions: p.exemptions.map((e, i) => ({ ...e, name: `ex-${i}` })),
     };
@@ -191,8 +221,22 @@ const policyArb: fc.Arbitrary<Policy> = fc
     return policy;
   });
 
+/** hostPath paths the API server admits: non-empty, no `..` segment (validatePathNoBacksteps). */
+const hostPathArb = fc.oneof(
+  fc.constantFrom('/', '/var', '/var/run', '/run', '/run/docker.sock', '/var/run/docker.sock', '/var/lib/docker', '/run/containerd/', '//var///run/./crio/crio.sock/', 'var/run/docker.sock', './run', `/${'x'.repeat(4095)}`, `/${'x'.repeat(4096)}`, `/var/log/${'ü'.repeat(130)}`, '/run/po\u0000dman'),
+  fc.array(fc.constantFrom('', '.', 'var', 'run', 'docker.sock', 'containerd', 'containerd.sock', 'crio', 'podman', 'lib', 'cri-dockerd.sock'), { maxLength: 4 }).map((parts) => `/${parts.join('/')}`),
+);
+const volumesArb = fc
+  .array(fc.oneof(hostPathArb.map((path) => ({ hostPath: { path } })), fc.constant({ emptyDir: {} })), { maxLength: 3 })
+  .map((vs) => vs.map((v, i) => ({ name: `vol-${i}`, ...v })));
 const podSpec = fc.record(
-  { hostPID: fc.boolean(), hostIPC: fc.boolean(), hostNetwork: fc.boolean(), containers: fc.constant([{ name: 'app', image: 'registry.example.com/app:v1' }]) },
+  {
+    hostPID: fc.boolean(),
+    hostIPC: fc.boolean(),
+    hostNetwork: fc.boolean(),
+    containers: fc.constant([{ name: 'app', image: 'registry.example.com/app:v1' }]),
+    volumes: volumesArb,
+  },
   { requiredKeys: ['containers'] },
 );
 const podTemplate = fc.record({ labels: fc.option(labelMap, { nil: undefined }), annotations: fc.option(fc.constant({ a: 'b' }), { nil: undefined }), spec: podSpec });
@@ -238,11 +282,11 @@ const requestArb = (policy: Policy): fc.Arbitrary<NativeRequest> =>
     });
 
 describe('native compiler vs engine: generated policies, exemptions and workloads', () => {
-  it('every generated policy compiles both families (no expiring exemption is generated)', () => {
+  it('every generated policy compiles every family (no expiring exemption is generated)', () => {
     fc.assert(
       fc.property(policyArb, (policy) => {
         const results = compileForTest(policy).results;
-        expect(results.map((r) => r.kind)).toEqual(['compiled', 'compiled']);
+        expect(results.map((r) => r.kind)).toEqual(['compiled', 'compiled', 'compiled']);
       }),
       { numRuns: 200 },
     );
@@ -251,6 +295,7 @@ describe('native compiler vs engine: generated policies, exemptions and workload
   it('decide every generated Pod and controller exactly as the engine', () => {
     let violations = 0;
     let exempted = 0;
+    let socketFindings = 0;
     fc.assert(
       fc.property(
         policyArb.chain((p) => fc.tuple(fc.constant(p), fc.array(requestArb(p), { minLength: 1, maxLength: 8 }))),
@@ -260,6 +305,7 @@ describe('native compiler vs engine: generated policies, exemptions and workload
           for (const req of requests) {
             const c = expectEqual(policy, compiled, req);
             violations += Object.keys(c.native).length;
+            if (c.native['no-socket'] !== undefined) socketFindings += 1;
             const without = expectEqual({ ...policy, exemptions: [] }, bare, req);
             if (Object.keys(without.native).length > Object.keys(c.native).length) exempted += 1;
           }
@@ -269,5 +315,37 @@ describe('native compiler vs engine: generated policies, exemptions and workload
     );
     expect(violations).toBeGreaterThan(100);
     expect(exempted).toBeGreaterThan(5);
+    expect(socketFindings).toBeGreaterThan(50);
+  });
+});
+
+describe('native compiler vs engine: denyRuntimeSocket edge cases', () => {
+  const base: Policy = {
+    name: 'sockets',
+    mode: 'Enforce',
+    failurePolicy: 'Fail',
+    timeoutSeconds: 10,
+    controllers: [],
+    match: { kinds: ['Pod'], operations: ['CREATE', 'UPDATE'] },
+    rules: autogen({ name: 'no-socket', type: 'denyRuntimeSocket', sockets: SOCKETS.filter((s) => s !== '/') } as never, ['Pod']),
+    exemptions: [],
+  };
+  const pod = (paths: string[]): NativeRequest =>
+    requestFor({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }], volumes: paths.map((path, i) => ({ name: `v${i}`, hostPath: { path } })) } }, 'apps') as NativeRequest;
+
+  it('lists exposed sockets ("and N more"), sockets themselves and relative paths exactly as the engine', () => {
+    const c = expectEqual(base, compileForTest(base), pod(['/', '/var/run/docker.sock', 'run', '/var/lib/kubelet', '/etc']));
+    const line = c.native['no-socket'];
+    expect(line).toContain('volume "v0" hostPath.path=/ is not allowed: it exposes the container-runtime sockets /var/run/docker.sock, /run/containerd/containerd.sock, /var/run/crio/crio.sock and 5 more');
+    expect(line).toContain('it is a container-runtime socket');
+    expect(line).toContain('it is not an absolute path, so it cannot be checked');
+    expect(line.split(' | ')).toHaveLength(4);
+  });
+
+  it('refuses an exemption that names a volume by index (the field depends on the volume position)', () => {
+    const policy: Policy = { ...base, exemptions: [{ name: 'vol0', owner: 'o', reason: 'r', controls: [{ control: 'denyRuntimeSocket', field: 'spec.volumes[0].hostPath.path' }] }] };
+    const [result] = compileForTest(policy).results;
+    expect(result).toMatchObject({ kind: 'notExpressible', rule: 'no-socket' });
+    expect(result.kind === 'notExpressible' && result.reason).toMatch(/names a volume by index/);
   });
 });
