@@ -10,6 +10,7 @@ import { canonicalRunPath, normalizeHostPath } from '../engine/host-path';
 import { exemptionHelp } from '../engine/messages';
 import { checkPattern } from '../engine/safe-regex';
 import { celString, celStringList, re2Difference } from './cel-text';
+import { IMG, parsedImagesCel } from './image-cel';
 
 export interface FamilyContext {
   policy: Policy;
@@ -178,9 +179,59 @@ const denyRuntimeSocket: FamilyCompiler = (r, ctx) => {
   return `${volumes}${exempt === 'false' ? '' : `.filter(y, !(${exempt}))`}.map(y, ${line})`;
 };
 
+/**
+ * A per-image family (runtime/engine/rules/image-findings.ts `rejectedImages`): one finding per
+ * container without an image, per invalid reference (the parser's reason) and per parsed reference
+ * `reject` gives a reason for. `reject` is a CEL string over the tuple `t` (image-cel.ts IMG),
+ * "" when the image is allowed. Exemptions narrowing by image glob are not compiled in this version,
+ * nor a field naming a container by index.
+ */
+function imageFamily(control: string, allowed: string, reject: string): FamilyCompiler {
+  return (_r, ctx) => {
+    for (const e of ctx.policy.exemptions) {
+      for (const entry of e.controls) {
+        if (entry.control !== control || entry.field === undefined) continue;
+        const field = entry.field;
+        if (ctx.targets.some((t) => /^(initContainers|containers|ephemeralContainers)\[/.test(field.slice(fieldOf(t.podSpecPath).length + 1)) && field.startsWith(`${fieldOf(t.podSpecPath)}.`))) {
+          return { reason: `exemption "${e.name}" names a container by index, which this version does not compile` };
+        }
+      }
+    }
+    const at = (i: number): string => `t[${i}]`;
+    const value = `(${at(IMG.missing)} != "" ? ${at(IMG.missing)} : ${at(IMG.raw)})`;
+    const exempt = ctx.exemption(control, { value, image: at(IMG.raw), fields: () => ['image'] });
+    if (typeof exempt !== 'string') return exempt;
+    const name = `${celString('container "')} + ${at(IMG.name)}`;
+    const text =
+      `(${at(IMG.status)} == "none" ? ${name} + ${celString('" has no image: image=')} + ${value} + " is not allowed" : ` +
+      `${at(IMG.status)} == "bad" ? ${name} + ${celString('" image=')} + ${showString(at(IMG.raw))} + " is not a valid image reference (" + ${at(IMG.reason)} + ")" : ` +
+      `${name} + ${celString('" image=')} + ${at(IMG.raw)} + " is not allowed: " + ${reject})`;
+    const line = lineCel(ctx.policy, ctx.ruleName, control, allowed, text);
+    if (exempt === 'true') return '[]';
+    const findings = `${parsedImagesCel()}.filter(t, ${at(IMG.status)} != "ok" || ${reject} != "")`;
+    return `${findings}${exempt === 'false' ? '' : `.filter(t, !(${exempt}))`}.map(t, ${line})`;
+  };
+}
+
+/** runtime/engine/rules/disallow-latest-tag.ts (tags are ASCII once parsed: lowerAscii = toLowerCase). */
+const disallowLatestTag = imageFamily(
+  'disallowLatestTag',
+  'a specific tag other than latest, or a digest',
+  `(t[${IMG.hasDigest}] != "" ? "" : t[${IMG.hasTag}] == "" ? "no tag means latest" : t[${IMG.tag}].lowerAscii() == "latest" ? "the " + t[${IMG.tag}] + " tag is mutable" : "")`,
+);
+
+/** runtime/engine/rules/require-digest.ts */
+const requireDigest = imageFamily(
+  'requireDigest',
+  'an image pinned by digest, e.g. registry/repo@sha256:<64 hex>',
+  `(t[${IMG.hasDigest}] == "" ? "it is not pinned by digest" : t[${IMG.digest}].startsWith("sha256:") ? "" : "only sha256 digests are accepted")`,
+);
+
 /** The families compiled in this version; every other validating family stays on the webhook. */
 export const FAMILY_COMPILERS: Partial<Record<RuleType, FamilyCompiler>> = {
   hostNamespaces,
   requireLabels,
   denyRuntimeSocket,
+  disallowLatestTag,
+  requireDigest,
 };

@@ -64,22 +64,34 @@ describe('native compiler vs engine: the reference policies', () => {
   const compiled = bundle.policies.map((p) => ({ policy: p, compiled: compileForTest(p) })).filter((c) => c.compiled.objects !== undefined);
   const workloads = fixtureWorkloads();
 
-  it('compile the host-namespace, runtime-socket and required-label rules of the reference set', () => {
+  it('compile the digest, latest-tag, host-namespace, runtime-socket and required-label rules of the reference set', () => {
     const rules = compiled.flatMap((c) => c.compiled.results.filter((r) => r.kind === 'compiled').map((r) => `${r.policy}/${r.rule}`));
-    expect(rules).toEqual(['host-isolation/no-runtime-socket', 'host-isolation/no-host-namespaces', 'required-labels/ownership-labels']);
+    expect(rules).toEqual([
+      'image-references/digest-only',
+      'image-references/no-latest',
+      'host-isolation/no-runtime-socket',
+      'host-isolation/no-host-namespaces',
+      'required-labels/ownership-labels',
+    ]);
     expect(workloads.length).toBeGreaterThan(40);
   });
 
   it('decide every reference fixture workload exactly as the engine (with the bundle Pod defaults)', () => {
     let findings = 0;
     let sockets = 0;
+    let digests = 0;
+    let latest = 0;
     for (const { policy, compiled: c } of compiled) {
       for (const req of workloads) {
         const native = expectEqual(policy, c, req, bundle.policies).native;
         findings += Object.keys(native).length;
         if (native['no-runtime-socket'] !== undefined) sockets += 1;
+        if (native['digest-only'] !== undefined) digests += 1;
+        if (native['no-latest'] !== undefined) latest += 1;
       }
     }
+    expect(digests).toBeGreaterThanOrEqual(5);
+    expect(latest).toBeGreaterThanOrEqual(1);
     expect(findings).toBeGreaterThanOrEqual(4);
     expect(sockets).toBeGreaterThanOrEqual(1);
   });
@@ -115,12 +127,14 @@ describe('native compiler vs engine: the reference policies', () => {
 
 describe('native compiler vs engine: upstream Pod Security fixtures', () => {
   const files = readArchive(path.join(ROOT, 'test/conformance/pss-upstream/fixtures.ndjson.gz'));
-  const policies = bundle.policies.filter((p) => ['host-isolation', 'required-labels'].includes(p.name));
+  const policies = bundle.policies.filter((p) => ['host-isolation', 'required-labels', 'image-references'].includes(p.name));
 
   it('decide every upstream fixture Pod (every level and version) exactly as the engine', () => {
     let compared = 0;
     let denied = 0;
     let sockets = 0;
+    let latest = 0;
+    let digests = 0;
     for (const [file, content] of files) {
       if (!file.endsWith('.yaml')) continue;
       for (const doc of parseAllDocuments(content)) {
@@ -132,6 +146,8 @@ describe('native compiler vs engine: upstream Pod Security fixtures', () => {
           compared += 1;
           if (p.name === 'host-isolation' && Object.keys(c.native).length > 0) denied += 1;
           if (c.native['no-runtime-socket'] !== undefined) sockets += 1;
+          if (c.native['no-latest'] !== undefined) latest += 1;
+          if (c.native['digest-only'] !== undefined) digests += 1;
         }
       }
     }
@@ -139,12 +155,23 @@ describe('native compiler vs engine: upstream Pod Security fixtures', () => {
     expect(denied).toBeGreaterThan(50);
     // The upstream hostPath fixtures mount non-socket paths (e.g. /dev/null): compared, not denied.
     expect(sockets).toBe(0);
+    expect(digests).toBeGreaterThan(1000);
+    expect(latest).toBeGreaterThan(0);
   });
 });
 
 // ---- generated policies, exemptions and workloads ----------------------------------------------
 
 const HOST_NS = ['hostPID', 'hostIPC', 'hostNetwork'] as const;
+const IMAGE_CONTROLS = ['disallowLatestTag', 'requireDigest'];
+const HEX = '0123456789abcdef'.repeat(4);
+/** Images: valid and invalid references, implicit docker.io and library/, ports, tags, digests, none. */
+const IMAGES = [
+  'nginx', 'nginx:latest', 'nginx:Latest', 'nginx:1.25', 'library/nginx', 'docker.io/nginx:latest', 'index.docker.io/team/app:v1',
+  'registry.example.com/app:v1', 'registry.example.com:5000/team/app', 'localhost:5000/app:latest', `registry.example.com/app@sha256:${HEX}`,
+  `registry.example.com/app:latest@sha256:${HEX}`, `app@sha512:${HEX}${HEX}`, 'app@sha256:abc', 'app@md5:x', 'Registry/app', 'Bad Image',
+  'app:', `${HEX}`, '[::1]:5000/app:v2', 'r.io/App:v1', `r.io/${'x'.repeat(250)}`, '',
+];
 const SOCKETS = ['/var/run/docker.sock', '/run/containerd/containerd.sock', '/var/run/crio/crio.sock', '/run/podman/podman.sock', '/var/run/cri-dockerd.sock', '/var/lib/kubelet/kubelet.sock', '/run//x.sock/', '/var/run/../run/y.sock', '/'];
 const NAMESPACES = ['apps', 'apps-b', 'team-x', 'ops'];
 const LABEL_KEYS = ['owner', 'team', 'version', 'app.kubernetes.io/name'];
@@ -168,19 +195,21 @@ const exemption: fc.Arbitrary<Exemption> = fc
     namespaceSelector: fc.option(selector, { nil: undefined }),
     controls: fc.array(
       fc.record({
-        control: fc.constantFrom('hostNamespaces', 'requireLabels', 'denyRuntimeSocket', 'other'),
+        control: fc.constantFrom('hostNamespaces', 'requireLabels', 'denyRuntimeSocket', 'disallowLatestTag', 'requireDigest', 'other'),
         field: fc.option(
-          fc.constantFrom('hostPID', 'hostNetwork', 'spec.hostIPC', 'spec.template.spec.hostPID', 'labels', 'metadata.labels.owner', 'spec.template.metadata.labels.team', 'hostPath.path', 'volumes'),
+          fc.constantFrom('hostPID', 'hostNetwork', 'spec.hostIPC', 'spec.template.spec.hostPID', 'labels', 'metadata.labels.owner', 'spec.template.metadata.labels.team', 'hostPath.path', 'volumes', 'image', 'spec.image'),
           { nil: undefined },
         ),
-        values: fc.option(fc.subarray(['true', 'false', 'owner', 'team', 'version', '/run/docker.sock', '/var/run', '/', 'run/docker.sock']), { nil: undefined }),
+        values: fc.option(fc.subarray(['true', 'false', 'owner', 'team', 'version', '/run/docker.sock', '/var/run', '/', 'run/docker.sock', 'nginx', 'unset', '', 'Bad Image']), { nil: undefined }),
         images: fc.option(fc.constant(['registry.example.com/**']), { nil: undefined }),
       }),
       { maxLength: 2 },
     ),
   })
   .map((e) => {
-    const out: Exemption = { name: 'ex', owner: 'o', reason: 'r', controls: e.controls.map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as Exemption['controls'][number]) };
+    // Image-glob narrowing of the image families is not compiled (tested separately below).
+    const controls = e.controls.map((c) => (IMAGE_CONTROLS.includes(c.control) ? { ...c, images: undefined } : c));
+    const out: Exemption = { name: 'ex', owner: 'o', reason: 'r', controls: controls.map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as Exemption['controls'][number]) };
     if (e.namespaces !== undefined) out.namespaces = e.namespaces;
     if (e.objectSelector !== undefined) out.objectSelector = e.objectSelector;
     if (e.namespaceSelector !== undefined) out.namespaceSelector = e.namespaceSelector;
@@ -214,6 +243,8 @@ const policyArb: fc.Arbitrary<Policy> = fc
         ...autogen({ name: 'no-host', type: 'hostNamespaces', deny: p.deny } as never, p.kinds),
         ...autogen({ name: 'labels', type: 'requireLabels', labels } as never, p.kinds),
         ...autogen({ name: 'no-socket', type: 'denyRuntimeSocket', sockets: p.sockets } as never, p.kinds),
+        ...autogen({ name: 'no-latest', type: 'disallowLatestTag' } as never, p.kinds),
+        ...autogen({ name: 'digest', type: 'requireDigest' } as never, p.kinds),
       ],
       exemptions: p.exemptions.map((e, i) => ({ ...e, name: `ex-${i}` })),
     };
@@ -234,7 +265,10 @@ const podSpec = fc.record(
     hostPID: fc.boolean(),
     hostIPC: fc.boolean(),
     hostNetwork: fc.boolean(),
-    containers: fc.constant([{ name: 'app', image: 'registry.example.com/app:v1' }]),
+    containers: fc
+      .array(fc.option(fc.constantFrom(...IMAGES), { nil: undefined }), { minLength: 1, maxLength: 3 })
+      .map((images) => images.map((image, i) => ({ name: `c${i}`, ...(image !== undefined ? { image } : {}) }))),
+    initContainers: fc.array(fc.constantFrom(...IMAGES), { maxLength: 1 }).map((images) => images.map((image, i) => ({ name: `init${i}`, image }))),
     volumes: volumesArb,
   },
   { requiredKeys: ['containers'] },
@@ -286,7 +320,7 @@ describe('native compiler vs engine: generated policies, exemptions and workload
     fc.assert(
       fc.property(policyArb, (policy) => {
         const results = compileForTest(policy).results;
-        expect(results.map((r) => r.kind)).toEqual(['compiled', 'compiled', 'compiled']);
+        expect(results.map((r) => r.kind)).toEqual(['compiled', 'compiled', 'compiled', 'compiled', 'compiled']);
       }),
       { numRuns: 200 },
     );
@@ -296,6 +330,7 @@ describe('native compiler vs engine: generated policies, exemptions and workload
     let violations = 0;
     let exempted = 0;
     let socketFindings = 0;
+    let imageFindings = 0;
     fc.assert(
       fc.property(
         policyArb.chain((p) => fc.tuple(fc.constant(p), fc.array(requestArb(p), { minLength: 1, maxLength: 8 }))),
@@ -306,16 +341,18 @@ describe('native compiler vs engine: generated policies, exemptions and workload
             const c = expectEqual(policy, compiled, req);
             violations += Object.keys(c.native).length;
             if (c.native['no-socket'] !== undefined) socketFindings += 1;
+            if (c.native['no-latest'] !== undefined && c.native.digest !== undefined) imageFindings += 1;
             const without = expectEqual({ ...policy, exemptions: [] }, bare, req);
             if (Object.keys(without.native).length > Object.keys(c.native).length) exempted += 1;
           }
         },
       ),
-      { numRuns: 400 },
+      { numRuns: 800 },
     );
     expect(violations).toBeGreaterThan(100);
     expect(exempted).toBeGreaterThan(5);
     expect(socketFindings).toBeGreaterThan(50);
+    expect(imageFindings).toBeGreaterThan(100);
   });
 });
 
@@ -347,5 +384,61 @@ describe('native compiler vs engine: denyRuntimeSocket edge cases', () => {
     const [result] = compileForTest(policy).results;
     expect(result).toMatchObject({ kind: 'notExpressible', rule: 'no-socket' });
     expect(result.kind === 'notExpressible' && result.reason).toMatch(/names a volume by index/);
+  });
+});
+
+describe('native compiler vs engine: disallowLatestTag and requireDigest edge cases', () => {
+  const base: Policy = {
+    name: 'images',
+    mode: 'Enforce',
+    failurePolicy: 'Fail',
+    timeoutSeconds: 10,
+    controllers: ['Deployment'],
+    match: { kinds: ['Pod', 'Deployment'], operations: ['CREATE', 'UPDATE'] },
+    rules: [
+      ...autogen({ name: 'no-latest', type: 'disallowLatestTag' } as never, ['Pod', 'Deployment']),
+      ...autogen({ name: 'digest', type: 'requireDigest' } as never, ['Pod', 'Deployment']),
+    ],
+    exemptions: [],
+  };
+  const pod = (images: (string | undefined)[]): NativeRequest =>
+    requestFor(
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: images.map((image, i) => ({ name: `c${i}`, ...(image !== undefined ? { image } : {}) })) } },
+      'apps',
+    ) as NativeRequest;
+
+  it('give the engine messages for no image, invalid references, latest and missing digests', () => {
+    const c = expectEqual(base, compileForTest(base), pod([undefined, '', 'Bad Image', 'nginx', 'r.io/app:LATEST', `r.io/app@sha512:${HEX}${HEX}`, `r.io/app:latest@sha256:${HEX}`, 'app@"q\\:x']));
+    expect(c.native['no-latest']).toContain('container "c0" has no image: image=unset is not allowed');
+    expect(c.native['no-latest']).toContain('container "c1" has no image: image= is not allowed');
+    expect(c.native['no-latest']).toContain('container "c2" image=Bad Image is not a valid image reference (contains whitespace, control or non-ASCII characters)');
+    expect(c.native['no-latest']).toContain('container "c3" image=nginx is not allowed: no tag means latest');
+    expect(c.native['no-latest']).toContain('container "c4" image=r.io/app:LATEST is not allowed: the LATEST tag is mutable');
+    expect(c.native['no-latest']).toContain('unsupported digest algorithm "\\"q\\\\"');
+    expect(c.native.digest).toContain('container "c5" image=r.io/app@sha512:');
+    expect(c.native.digest).toContain('only sha256 digests are accepted');
+    expect(c.native.digest).not.toContain('container "c6"');
+  });
+
+  it('fail when the image parser expression is altered', () => {
+    const compiled = compileForTest(base);
+    const objects = structuredClone(compiled.objects as NonNullable<typeof compiled.objects>);
+    const variables = (objects.policy as { spec: { variables: { name: string; expression: string }[] } }).spec.variables;
+    const rule = variables.find((v) => v.name.endsWith('no_latest'));
+    if (rule === undefined) throw new Error('no latest-tag variable');
+    rule.expression = rule.expression.split('"registry-1.docker.io", ').join('');
+    // docker.io/library/ + 236 = 254 characters: valid; read as its own registry the name has 257.
+    const req = pod([`registry-1.docker.io/${'x'.repeat(236)}`]);
+    expect(() => expectEqual(base, { ...compiled, objects }, req)).toThrow(/images on/);
+    expect(() => expectEqual(base, compiled, req)).not.toThrow();
+  });
+
+  it('refuse exemptions narrowing by image glob or naming a container by index', () => {
+    const ex = (entry: Exemption['controls'][number]): Policy => ({ ...base, exemptions: [{ name: 'e', owner: 'o', reason: 'r', controls: [entry] }] });
+    const byGlob = compileForTest(ex({ control: 'requireDigest', images: ['registry.example.com/**'] })).results;
+    expect(byGlob.map((r) => r.kind)).toEqual(['compiled', 'notExpressible']);
+    const byIndex = compileForTest(ex({ control: 'disallowLatestTag', field: 'spec.template.spec.containers[0].image' })).results;
+    expect(byIndex.map((r) => r.kind)).toEqual(['notExpressible', 'compiled']);
+    expect(byIndex[0].kind === 'notExpressible' && byIndex[0].reason).toMatch(/names a container by index/);
   });
 });
