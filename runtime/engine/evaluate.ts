@@ -377,17 +377,18 @@ function validateRule(
 ): void | Promise<void> {
   const validateFn = familyOf(rule).validate;
   if (validateFn === undefined) return;
-  if (views.of(rule.target) === undefined || isUnchangedForRule(input, rule)) {
+  const admitted = views.of(rule.target);
+  if (admitted === undefined || isUnchangedForRule(input, rule)) {
     decision.results.push(ruleResult(policy, rule, 'skip'));
     return;
   }
-  const relieved = relief?.for(policy, rule);
-  const pod = (relieved?.views ?? views).of(rule.target);
+  // Pods (most requests) have no relief: no lookup, no closure, the admitted view as is.
+  const relieved = relief === undefined ? undefined : relief.for(policy, rule);
+  const pod = relieved === undefined ? admitted : relieved.views.of(rule.target);
   if (pod === undefined) {
     decision.results.push(ruleResult(policy, rule, 'skip'));
     return;
   }
-  const noted = (findings: Finding[]): Finding[] => (relieved === undefined ? findings : withReliefNotes(findings, relieved.relief));
   let pending: Finding[] | Promise<Finding[]>;
   try {
     pending = validateFn({ policy, rule, pod, request: input, context });
@@ -395,9 +396,9 @@ function validateRule(
     ruleFailed(decision, policy, rule, err);
     return;
   }
-  if (!isPromise(pending)) return report(decision, policy, rule, noted(pending), input, context);
+  if (!isPromise(pending)) return report(decision, policy, rule, relieved === undefined ? pending : withReliefNotes(pending, relieved.relief), input, context);
   return pending.then(
-    (findings) => report(decision, policy, rule, noted(findings), input, context),
+    (findings) => report(decision, policy, rule, relieved === undefined ? findings : withReliefNotes(findings, relieved.relief), input, context),
     (err: unknown) => ruleFailed(decision, policy, rule, err),
   );
 }
