@@ -182,7 +182,8 @@ export function exemptionCel(
         entries.push(conds.length === 0 ? 'true' : conds.join(' && '));
       }
       if (entries.length === 0) continue;
-      effect = entries.includes('true') ? 'true' : entries.map((x) => `(${x})`).join(' || ');
+      // Parenthesized: it is joined with the scope by `&&` below.
+      effect = entries.includes('true') ? 'true' : `(${entries.map((x) => `(${x})`).join(' || ')})`;
     }
     const all = [...scope, effect].filter((x) => x !== 'true');
     alternatives.push(all.length === 0 ? 'true' : all.join(' && '));

@@ -5,12 +5,13 @@
  * (`spec`, `meta`, `specField`, `metaField`, `kind`, `objectLabels`). Each family's semantics are
  * the ones documented in runtime/engine/rules/<family>.ts; the differential tests prove equality.
  */
-import type { DenyRuntimeSocketRule, HostNamespacesRule, Policy, RequireLabelsRule, Rule, RuleType, Target } from '../bundle';
+import type { AllowedRegistriesRule, DenyRuntimeSocketRule, HostNamespacesRule, Policy, RequireLabelsRule, Rule, RuleType, Target } from '../bundle';
 import { canonicalRunPath, normalizeHostPath } from '../engine/host-path';
+import { checkImageGlob } from '../engine/image-ref';
 import { exemptionHelp } from '../engine/messages';
 import { checkPattern } from '../engine/safe-regex';
 import { celString, celStringList, re2Difference } from './cel-text';
-import { IMG, parsedImagesCel } from './image-cel';
+import { IMG, imageGlobCel, parsedImagesCel } from './image-cel';
 
 export interface FamilyContext {
   policy: Policy;
@@ -186,8 +187,10 @@ const denyRuntimeSocket: FamilyCompiler = (r, ctx) => {
  * "" when the image is allowed. Exemptions narrowing by image glob are not compiled in this version,
  * nor a field naming a container by index.
  */
-function imageFamily(control: string, allowed: string, reject: string): FamilyCompiler {
-  return (_r, ctx) => {
+function imageFamily(control: string, allowedOf: (rule: Rule) => string, rejectOf: (rule: Rule) => string): FamilyCompiler {
+  return (r, ctx) => {
+    const allowed = allowedOf(r);
+    const reject = rejectOf(r);
     for (const e of ctx.policy.exemptions) {
       for (const entry of e.controls) {
         if (entry.control !== control || entry.field === undefined) continue;
@@ -216,15 +219,29 @@ function imageFamily(control: string, allowed: string, reject: string): FamilyCo
 /** runtime/engine/rules/disallow-latest-tag.ts (tags are ASCII once parsed: lowerAscii = toLowerCase). */
 const disallowLatestTag = imageFamily(
   'disallowLatestTag',
-  'a specific tag other than latest, or a digest',
-  `(t[${IMG.hasDigest}] != "" ? "" : t[${IMG.hasTag}] == "" ? "no tag means latest" : t[${IMG.tag}].lowerAscii() == "latest" ? "the " + t[${IMG.tag}] + " tag is mutable" : "")`,
+  () => 'a specific tag other than latest, or a digest',
+  () => `(t[${IMG.hasDigest}] != "" ? "" : t[${IMG.hasTag}] == "" ? "no tag means latest" : t[${IMG.tag}].lowerAscii() == "latest" ? "the " + t[${IMG.tag}] + " tag is mutable" : "")`,
 );
 
 /** runtime/engine/rules/require-digest.ts */
 const requireDigest = imageFamily(
   'requireDigest',
-  'an image pinned by digest, e.g. registry/repo@sha256:<64 hex>',
-  `(t[${IMG.hasDigest}] == "" ? "it is not pinned by digest" : t[${IMG.digest}].startsWith("sha256:") ? "" : "only sha256 digests are accepted")`,
+  () => 'an image pinned by digest, e.g. registry/repo@sha256:<64 hex>',
+  () => `(t[${IMG.hasDigest}] == "" ? "it is not pinned by digest" : t[${IMG.digest}].startsWith("sha256:") ? "" : "only sha256 digests are accepted")`,
+);
+
+/**
+ * runtime/engine/rules/allowed-registries.ts: a parsed image matching none of the globs (image-cel.ts
+ * `imageGlobCel`; an invalid glob matches nothing, as in the engine).
+ */
+const allowedRegistries = imageFamily(
+  'allowedRegistries',
+  (r) => (r as AllowedRegistriesRule).allowed.join(', '),
+  (r) => {
+    const globs = (r as AllowedRegistriesRule).allowed.filter((g) => checkImageGlob(g) === undefined).map((g) => imageGlobCel(g, 't'));
+    const any = globs.length === 0 ? 'false' : globs.join(' || ');
+    return `(${any} ? "" : "registry/repository " + t[${IMG.registry}] + "/" + t[${IMG.repository}] + " is not in the allowed list")`;
+  },
 );
 
 /** The families compiled in this version; every other validating family stays on the webhook. */
@@ -234,4 +251,5 @@ export const FAMILY_COMPILERS: Partial<Record<RuleType, FamilyCompiler>> = {
   denyRuntimeSocket,
   disallowLatestTag,
   requireDigest,
+  allowedRegistries,
 };

@@ -131,3 +131,55 @@ export function parsedImagesCel(): string {
   const s6 = `.map(d, [d[0], d[1], d[2], d[3], d[4], d[5], d[6], ${none} ? "none" : d[13] != "" ? "bad" : "ok", d[13], ${none} || d[13] != "" ? "" : ${registry}, ${none} || d[13] != "" ? "" : ${repository}])`;
   return `${s1}${s2}${s3}${s4}${s5}${s6}`;
 }
+
+/** `*`-separated literal pieces as RE2: each `*` (or run of `*`) any run of characters outside `forbidden`. */
+function segmentRe(text: string, forbidden: string): string {
+  const star = forbidden === '' ? '.*' : `[^${forbidden.replace(/[\\\]^[-]/g, '\\$&')}]*`;
+  return text
+    .split(/\*+/)
+    .map((p) => p.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&'))
+    .join(star);
+}
+
+const GLOB_DOCKER_HUB_ALIASES = new Set(['index.docker.io', 'registry-1.docker.io', 'docker.io']);
+
+/**
+ * A valid image glob (runtime/engine/image-ref.ts `matchesImageGlob`, checked with
+ * `checkImageGlob` by the caller) as CEL over the parsed tuple `t` (IMG): the name part as one
+ * anchored RE2 over `registry/repository/` (a segment glob is its pieces joined by "any run of
+ * characters but `/`" — and `.`, `:`, `[`, `]` in the host —, `**` as a whole segment is any number
+ * of whole segments), then the tag and digest globs. The engine's greedy leftmost matching of
+ * `*`-only pieces decides exactly what the anchored regular expression decides.
+ */
+export function imageGlobCel(pattern: string, t: string): string {
+  // splitReference of image-ref.ts
+  const at = pattern.indexOf('@');
+  const rest = at >= 0 ? pattern.slice(0, at) : pattern;
+  const digest = at >= 0 ? pattern.slice(at + 1) : undefined;
+  const lastSlash = rest.lastIndexOf('/');
+  const lastColon = rest.lastIndexOf(':');
+  const name = lastColon > lastSlash ? rest.slice(0, lastColon) : rest;
+  const tag = lastColon > lastSlash ? rest.slice(lastColon + 1) : undefined;
+  // normalizeGlobName of image-ref.ts: a leading `**` keeps every segment; else host (or docker.io) + path
+  const raw = name.split('/');
+  let globs: string[];
+  if (raw[0] === '**') globs = raw;
+  else {
+    let registry = 'docker.io';
+    let path = raw.slice();
+    const first = raw[0];
+    if (raw.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || /[A-Z]/.test(first))) {
+      const lower = first.replace(/[A-Z]/g, (c) => c.toLowerCase());
+      registry = first.includes('*') || !GLOB_DOCKER_HUB_ALIASES.has(lower) ? lower : 'docker.io';
+      path = raw.slice(1);
+    }
+    if (registry === 'docker.io' && path.length === 1 && path[0] !== '**') path = ['library', path[0]];
+    globs = [registry, ...path];
+  }
+  const hostIndex = raw[0] === '**' ? -1 : 0;
+  const segments = globs.map((g, i) => (g === '**' ? '(?:[^/]*/)*' : `${segmentRe(g, i === hostIndex ? '.:[]/' : '/')}/`));
+  const conds = [`(${t}[${IMG.registry}] + "/" + ${t}[${IMG.repository}] + "/").matches(${celString(`^${segments.join('')}$`)})`];
+  if (tag !== undefined) conds.push(`${t}[${IMG.hasTag}] != "" && ${t}[${IMG.tag}].matches(${celString(`^${segmentRe(tag, '')}$`)})`);
+  if (digest !== undefined) conds.push(`${t}[${IMG.hasDigest}] != "" && ${t}[${IMG.digest}].matches(${celString(`^${segmentRe(digest, '')}$`)})`);
+  return `(${conds.join(' && ')})`;
+}

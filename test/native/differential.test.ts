@@ -64,9 +64,10 @@ describe('native compiler vs engine: the reference policies', () => {
   const compiled = bundle.policies.map((p) => ({ policy: p, compiled: compileForTest(p) })).filter((c) => c.compiled.objects !== undefined);
   const workloads = fixtureWorkloads();
 
-  it('compile the digest, latest-tag, host-namespace, runtime-socket and required-label rules of the reference set', () => {
+  it('compile the registry, digest, latest-tag, host-namespace, runtime-socket and required-label rules of the reference set', () => {
     const rules = compiled.flatMap((c) => c.compiled.results.filter((r) => r.kind === 'compiled').map((r) => `${r.policy}/${r.rule}`));
     expect(rules).toEqual([
+      'image-references/team-registry-only',
       'image-references/digest-only',
       'image-references/no-latest',
       'host-isolation/no-runtime-socket',
@@ -81,6 +82,7 @@ describe('native compiler vs engine: the reference policies', () => {
     let sockets = 0;
     let digests = 0;
     let latest = 0;
+    let registries = 0;
     for (const { policy, compiled: c } of compiled) {
       for (const req of workloads) {
         const native = expectEqual(policy, c, req, bundle.policies).native;
@@ -88,8 +90,10 @@ describe('native compiler vs engine: the reference policies', () => {
         if (native['no-runtime-socket'] !== undefined) sockets += 1;
         if (native['digest-only'] !== undefined) digests += 1;
         if (native['no-latest'] !== undefined) latest += 1;
+        if (native['team-registry-only'] !== undefined) registries += 1;
       }
     }
+    expect(registries).toBeGreaterThanOrEqual(1);
     expect(digests).toBeGreaterThanOrEqual(5);
     expect(latest).toBeGreaterThanOrEqual(1);
     expect(findings).toBeGreaterThanOrEqual(4);
@@ -135,6 +139,7 @@ describe('native compiler vs engine: upstream Pod Security fixtures', () => {
     let sockets = 0;
     let latest = 0;
     let digests = 0;
+    let registries = 0;
     for (const [file, content] of files) {
       if (!file.endsWith('.yaml')) continue;
       for (const doc of parseAllDocuments(content)) {
@@ -148,6 +153,7 @@ describe('native compiler vs engine: upstream Pod Security fixtures', () => {
           if (c.native['no-runtime-socket'] !== undefined) sockets += 1;
           if (c.native['no-latest'] !== undefined) latest += 1;
           if (c.native['digest-only'] !== undefined) digests += 1;
+          if (c.native['team-registry-only'] !== undefined) registries += 1;
         }
       }
     }
@@ -157,13 +163,15 @@ describe('native compiler vs engine: upstream Pod Security fixtures', () => {
     expect(sockets).toBe(0);
     expect(digests).toBeGreaterThan(1000);
     expect(latest).toBeGreaterThan(0);
+    expect(registries).toBeGreaterThan(1000);
   });
 });
 
 // ---- generated policies, exemptions and workloads ----------------------------------------------
 
 const HOST_NS = ['hostPID', 'hostIPC', 'hostNetwork'] as const;
-const IMAGE_CONTROLS = ['disallowLatestTag', 'requireDigest'];
+const IMAGE_CONTROLS = ['disallowLatestTag', 'requireDigest', 'allowedRegistries'];
+const REGISTRY_GLOBS = ['registry.example.com/**', 'registry.example.com/*', '*.example.com:*/**', 'docker.io/library/*', 'nginx:1.*', '**/app', 'r.io/**', 'localhost:5000/app', '[::1]:5000/**', 'bad glob'];
 const HEX = '0123456789abcdef'.repeat(4);
 /** Images: valid and invalid references, implicit docker.io and library/, ports, tags, digests, none. */
 const IMAGES = [
@@ -195,7 +203,7 @@ const exemption: fc.Arbitrary<Exemption> = fc
     namespaceSelector: fc.option(selector, { nil: undefined }),
     controls: fc.array(
       fc.record({
-        control: fc.constantFrom('hostNamespaces', 'requireLabels', 'denyRuntimeSocket', 'disallowLatestTag', 'requireDigest', 'other'),
+        control: fc.constantFrom('hostNamespaces', 'requireLabels', 'denyRuntimeSocket', 'disallowLatestTag', 'requireDigest', 'allowedRegistries', 'other'),
         field: fc.option(
           fc.constantFrom('hostPID', 'hostNetwork', 'spec.hostIPC', 'spec.template.spec.hostPID', 'labels', 'metadata.labels.owner', 'spec.template.metadata.labels.team', 'hostPath.path', 'volumes', 'image', 'spec.image'),
           { nil: undefined },
@@ -226,6 +234,7 @@ const policyArb: fc.Arbitrary<Policy> = fc
       { minLength: 1, maxLength: 3, selector: (l) => l.key },
     ),
     sockets: fc.subarray(SOCKETS, { minLength: 1 }),
+    registries: fc.subarray(REGISTRY_GLOBS, { minLength: 1, maxLength: 3 }),
     exemptions: fc.array(exemption, { maxLength: 2 }),
     help: fc.option(fc.constantFrom('https://example.com/ask', 'ask #platform (allowed: never)  '), { nil: undefined }),
     operations: fc.constantFrom(['CREATE', 'UPDATE'], ['CREATE'], ['UPDATE']),
@@ -245,6 +254,7 @@ const policyArb: fc.Arbitrary<Policy> = fc
         ...autogen({ name: 'no-socket', type: 'denyRuntimeSocket', sockets: p.sockets } as never, p.kinds),
         ...autogen({ name: 'no-latest', type: 'disallowLatestTag' } as never, p.kinds),
         ...autogen({ name: 'digest', type: 'requireDigest' } as never, p.kinds),
+        ...autogen({ name: 'registries', type: 'allowedRegistries', allowed: p.registries } as never, p.kinds),
       ],
       exemptions: p.exemptions.map((e, i) => ({ ...e, name: `ex-${i}` })),
     };
@@ -320,7 +330,7 @@ describe('native compiler vs engine: generated policies, exemptions and workload
     fc.assert(
       fc.property(policyArb, (policy) => {
         const results = compileForTest(policy).results;
-        expect(results.map((r) => r.kind)).toEqual(['compiled', 'compiled', 'compiled', 'compiled', 'compiled']);
+        expect(results.map((r) => r.kind)).toEqual(['compiled', 'compiled', 'compiled', 'compiled', 'compiled', 'compiled']);
       }),
       { numRuns: 200 },
     );
@@ -331,6 +341,7 @@ describe('native compiler vs engine: generated policies, exemptions and workload
     let exempted = 0;
     let socketFindings = 0;
     let imageFindings = 0;
+    let registryFindings = 0;
     fc.assert(
       fc.property(
         policyArb.chain((p) => fc.tuple(fc.constant(p), fc.array(requestArb(p), { minLength: 1, maxLength: 8 }))),
@@ -342,6 +353,7 @@ describe('native compiler vs engine: generated policies, exemptions and workload
             violations += Object.keys(c.native).length;
             if (c.native['no-socket'] !== undefined) socketFindings += 1;
             if (c.native['no-latest'] !== undefined && c.native.digest !== undefined) imageFindings += 1;
+            if (c.native.registries !== undefined) registryFindings += 1;
             const without = expectEqual({ ...policy, exemptions: [] }, bare, req);
             if (Object.keys(without.native).length > Object.keys(c.native).length) exempted += 1;
           }
@@ -353,6 +365,7 @@ describe('native compiler vs engine: generated policies, exemptions and workload
     expect(exempted).toBeGreaterThan(5);
     expect(socketFindings).toBeGreaterThan(50);
     expect(imageFindings).toBeGreaterThan(100);
+    expect(registryFindings).toBeGreaterThan(100);
   });
 });
 
@@ -387,7 +400,7 @@ describe('native compiler vs engine: denyRuntimeSocket edge cases', () => {
   });
 });
 
-describe('native compiler vs engine: disallowLatestTag and requireDigest edge cases', () => {
+describe('native compiler vs engine: disallowLatestTag, requireDigest and allowedRegistries edge cases', () => {
   const base: Policy = {
     name: 'images',
     mode: 'Enforce',
@@ -398,6 +411,7 @@ describe('native compiler vs engine: disallowLatestTag and requireDigest edge ca
     rules: [
       ...autogen({ name: 'no-latest', type: 'disallowLatestTag' } as never, ['Pod', 'Deployment']),
       ...autogen({ name: 'digest', type: 'requireDigest' } as never, ['Pod', 'Deployment']),
+      ...autogen({ name: 'registries', type: 'allowedRegistries', allowed: ['registry.example.com/*', 'docker.io/library/nginx'] } as never, ['Pod', 'Deployment']),
     ],
     exemptions: [],
   };
@@ -418,6 +432,10 @@ describe('native compiler vs engine: disallowLatestTag and requireDigest edge ca
     expect(c.native.digest).toContain('container "c5" image=r.io/app@sha512:');
     expect(c.native.digest).toContain('only sha256 digests are accepted');
     expect(c.native.digest).not.toContain('container "c6"');
+    expect(c.native.registries).toContain('container "c4" image=r.io/app:LATEST is not allowed: registry/repository r.io/app is not in the allowed list');
+    expect(c.native.registries).not.toContain('container "c3"');
+    const hosts = expectEqual(base, compileForTest(base), pod(['registry.example.com.evil.io/app', 'registry.example.com/team/app', 'Registry.Example.com/app', 'index.docker.io/nginx']));
+    expect(hosts.native.registries.split(' | ').map((l) => /container "(c\d)"/.exec(l)?.[1])).toEqual(['c0', 'c1']);
   });
 
   it('fail when the image parser expression is altered', () => {
@@ -433,12 +451,35 @@ describe('native compiler vs engine: disallowLatestTag and requireDigest edge ca
     expect(() => expectEqual(base, compiled, req)).not.toThrow();
   });
 
+  it('fail when the host-segment glob class is altered (a `*` in the host crossing a dot)', () => {
+    const policy: Policy = { ...base, rules: autogen({ name: 'registries', type: 'allowedRegistries', allowed: ['*.example.com:*/**'] } as never, ['Pod']) };
+    const compiled = compileForTest(policy);
+    const objects = structuredClone(compiled.objects as NonNullable<typeof compiled.objects>);
+    const rule = (objects.policy as { spec: { variables: { name: string; expression: string }[] } }).spec.variables.find((v) => v.name.endsWith('registries'));
+    if (rule === undefined || !rule.expression.includes('[^.:\\\\[\\\\]/]*')) throw new Error('no host class in the registries variable');
+    rule.expression = rule.expression.split('[^.:\\\\[\\\\]/]*').join('[^/]*');
+    const req = pod(['a.b.example.com:5000/x']);
+    expect(() => expectEqual(policy, { ...compiled, objects }, req)).toThrow(/images on/);
+    expect(Object.keys(expectEqual(policy, compiled, req).native)).toEqual(['registries']);
+  });
+
+  it('keep the scope of an exemption with two entries for one control (scope && (entry || entry))', () => {
+    const policy: Policy = {
+      ...base,
+      exemptions: [
+        { name: 'two', owner: 'o', reason: 'r', namespaces: ['apps'], objectSelector: { matchLabels: { tier: 'db' } }, controls: [{ control: 'disallowLatestTag', values: ['x'] }, { control: 'disallowLatestTag', values: ['unset'] }] },
+      ],
+    };
+    const c = expectEqual(policy, compileForTest(policy), pod([undefined]));
+    expect(c.native['no-latest']).toContain('has no image');
+  });
+
   it('refuse exemptions narrowing by image glob or naming a container by index', () => {
     const ex = (entry: Exemption['controls'][number]): Policy => ({ ...base, exemptions: [{ name: 'e', owner: 'o', reason: 'r', controls: [entry] }] });
     const byGlob = compileForTest(ex({ control: 'requireDigest', images: ['registry.example.com/**'] })).results;
-    expect(byGlob.map((r) => r.kind)).toEqual(['compiled', 'notExpressible']);
+    expect(byGlob.map((r) => r.kind)).toEqual(['compiled', 'notExpressible', 'compiled']);
     const byIndex = compileForTest(ex({ control: 'disallowLatestTag', field: 'spec.template.spec.containers[0].image' })).results;
-    expect(byIndex.map((r) => r.kind)).toEqual(['notExpressible', 'compiled']);
+    expect(byIndex.map((r) => r.kind)).toEqual(['notExpressible', 'compiled', 'compiled']);
     expect(byIndex[0].kind === 'notExpressible' && byIndex[0].reason).toMatch(/names a container by index/);
   });
 });

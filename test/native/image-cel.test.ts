@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ImageReferenceError, parseImageReference } from '../../runtime/engine/image-ref';
-import { IMG, parsedImagesCel } from '../../runtime/native/image-cel';
+import { checkImageGlob, ImageReferenceError, matchesImageGlob, parseImageReference } from '../../runtime/engine/image-ref';
+import { IMG, imageGlobCel, parsedImagesCel } from '../../runtime/native/image-cel';
 import { program } from './cel-harness';
 
 const parse = program(parsedImagesCel());
@@ -76,5 +76,60 @@ describe('the CEL image parser equals parseImageReference', () => {
       { numRuns: 3000 },
     );
     expect(ok).toBeGreaterThan(100);
+  });
+});
+
+describe('the CEL image glob equals matchesImageGlob', () => {
+  const GLOBS = [
+    '**', 'nginx', '*', 'docker.io/*', 'docker.io/**', 'index.docker.io/library/nginx', 'myorg/*', 'myorg/**', 'registry.example.com/*',
+    'registry.example.com/**', 'Registry.Example.com/team/*', 'registry.example.com*/**', '*.example.com/**', '*.*.example.com/**',
+    '*.example.com:*/**', 'r.io:5000/app', 'r.io/**/app', 'r.io/**/x/**/app', '**/app', '**/library/*', 'r.io/a*b*c', 'r.io/app:v*',
+    'r.io/app:*', 'r.io/app@sha256:*', 'r.io/app:v1@sha256:*', 'localhost:5000/**', 'localhost/app', '[::1]:5000/**', 'r.io/a.b/**',
+    'r.io/**:latest', 'docker.io/library/nginx:1.*', 'r.io/app**x', 'r.io/*/*', 'registry-1.docker.io/x/*',
+  ];
+  const IMAGES = [
+    'nginx', 'nginx:1.25', 'docker.io/nginx:latest', 'myorg/app', 'myorg/team/app', 'registry.example.com/app', 'registry.example.com/team/app',
+    'registry.example.com.evil.io/app', 'registry.example.comx/app', 'a.example.com/x', 'a.b.example.com/x', 'a.example.com:5000/x',
+    'r.io:5000/app', 'r.io/app', 'r.io/x/app', 'r.io/x/y/app', 'r.io/x/z/app', 'r.io/abc', 'r.io/axbyc', 'r.io/ab', 'r.io/app:v1',
+    `r.io/app@sha256:${'a'.repeat(64)}`, `r.io/app:v1@sha256:${'a'.repeat(64)}`, 'localhost:5000/app', 'localhost/app', '[::1]:5000/app',
+    'r.io/a.b/c', 'r.io/appyx', 'r.io/appx', 'r.io/a/b', 'r.io/a/b/c', 'x/y', 'registry-1.docker.io/x/y', 'library/nginx:1.2',
+  ];
+
+  it('on every listed glob and image (valid globs; the invalid ones the caller drops)', () => {
+    let matched = 0;
+    for (const glob of GLOBS) {
+      expect(checkImageGlob(glob), glob).toBeUndefined();
+      const cel = program(`${parsedImagesCel()}.map(t, ${imageGlobCel(glob, 't')})`);
+      for (const image of IMAGES) {
+        const ref = parseImageReference(image);
+        const got = (cel({ variables: { containers: [{ name: 'c', image }] } }) as boolean[])[0];
+        expect(got, `${glob} on ${image}`).toBe(matchesImageGlob(glob, ref));
+        if (got) matched += 1;
+      }
+    }
+    expect(matched).toBeGreaterThan(60);
+  });
+
+  it('on generated globs and images', () => {
+    const seg = fc.constantFrom('a', 'b', 'ab', 'a*', '*b', '*', '**', 'a.b', 'x*y', 'r.io', '*.io', 'r.io:*', 'library');
+    const glob = fc.tuple(fc.array(seg, { minLength: 1, maxLength: 4 }), fc.option(fc.constantFrom('v*', '*', 'v1'), { nil: undefined })).map(([s, t]) => s.join('/') + (t !== undefined ? `:${t}` : ''));
+    const img = fc.tuple(fc.array(fc.constantFrom('a', 'b', 'ab', 'axy', 'xay', 'a.b', 'r.io', 'x.io', 'r.io:5000', 'library'), { minLength: 1, maxLength: 4 }), fc.option(fc.constantFrom('v1', 'latest'), { nil: undefined })).map(([s, t]) => s.join('/') + (t !== undefined ? `:${t}` : ''));
+    let compared = 0;
+    fc.assert(
+      fc.property(glob, img, (g, image) => {
+        if (checkImageGlob(g) !== undefined) return;
+        let ref;
+        try {
+          ref = parseImageReference(image);
+        } catch {
+          return;
+        }
+        const got = (program(`${parsedImagesCel()}.map(t, ${imageGlobCel(g, 't')})`)({ variables: { containers: [{ name: 'c', image }] } }) as boolean[])[0];
+        expect(got, `${g} on ${image}`).toBe(matchesImageGlob(g, ref));
+        compared += 1;
+      }),
+      { numRuns: 3000 },
+    );
+    expect(compared).toBeGreaterThan(1000);
   });
 });
