@@ -8,8 +8,7 @@
  *   npx tsx test/conformance/pack.ts <upstream testdata folder>           # write the archive
  *   npx tsx test/conformance/pack.ts --check <upstream testdata folder>   # exit 1 unless identical
  *
- * The committed archive was made with `npx tsx test/conformance/pack.ts ../shared/testdata/pss-upstream`
- * (a copy of that upstream folder at that commit); the cosign vectors in cosign-real/ are plain files
+ * The committed archive was made from a copy of that upstream folder at that commit; the cosign vectors in cosign-real/ are plain files
  * and need no packing.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
