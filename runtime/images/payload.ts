@@ -33,13 +33,15 @@ export function checkSimpleSigningPayload(payload: Buffer, digest: string): stri
   return undefined;
 }
 
-/** Returns undefined when the in-toto statement covers `digest` with an accepted predicate type. */
-export function checkInTotoStatement(
-  payloadType: string,
-  payload: Buffer,
-  digest: string,
-  acceptedPredicateTypes: readonly string[],
-): string | undefined {
+export interface Statement {
+  predicateType: string;
+  /** `sha256:<hex>` of every subject that names one. */
+  subjects: { name: string; digest: string }[];
+  predicate: unknown;
+}
+
+/** The in-toto statement in a DSSE payload, or why it is not one (signatures and attestations). */
+export function parseStatement(payloadType: string, payload: Buffer): Statement | string {
   if (payloadType !== IN_TOTO_PAYLOAD_TYPE) return `DSSE payload type ${payloadType} is not an in-toto statement`;
   let doc: unknown;
   try {
@@ -48,11 +50,27 @@ export function checkInTotoStatement(
     return 'in-toto statement is not JSON';
   }
   if (!isRecord(doc)) return 'in-toto statement is not an object';
-  if (typeof doc.predicateType !== 'string' || !acceptedPredicateTypes.includes(doc.predicateType)) {
-    return `predicate type ${JSON.stringify(doc.predicateType)} is not accepted as an image signature`;
+  if (typeof doc.predicateType !== 'string') return 'in-toto statement has no predicateType';
+  const subjects: Statement['subjects'] = [];
+  for (const s of Array.isArray(doc.subject) ? doc.subject : []) {
+    const hex = isRecord(s) && isRecord(s.digest) ? s.digest.sha256 : undefined;
+    if (typeof hex === 'string') subjects.push({ name: isRecord(s) && typeof s.name === 'string' ? s.name : '', digest: `sha256:${hex}` });
   }
-  const hex = digestHex(digest);
-  const subjects = Array.isArray(doc.subject) ? doc.subject : [];
-  const covered = subjects.some((s) => isRecord(s) && isRecord(s.digest) && s.digest.sha256 === hex);
-  return covered ? undefined : `in-toto statement does not name ${digest} as its subject`;
+  return { predicateType: doc.predicateType, subjects, predicate: doc.predicate };
+}
+
+/** Returns undefined when the in-toto statement covers `digest` with an accepted predicate type. */
+export function checkInTotoStatement(
+  payloadType: string,
+  payload: Buffer,
+  digest: string,
+  acceptedPredicateTypes: readonly string[],
+): string | undefined {
+  const st = parseStatement(payloadType, payload);
+  if (typeof st === 'string') return st;
+  if (!acceptedPredicateTypes.includes(st.predicateType)) {
+    return `predicate type ${JSON.stringify(st.predicateType)} is not accepted as an image signature`;
+  }
+  const subject = `sha256:${digestHex(digest)}`;
+  return st.subjects.some((s) => s.digest === subject) ? undefined : `in-toto statement does not name ${digest} as its subject`;
 }

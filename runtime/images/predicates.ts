@@ -19,14 +19,9 @@ import type { AttestationRequirement, StringCondition, VulnSeverity } from '../b
 import { COSIGN_VULN_V1, CYCLONEDX_BOM, SLSA_PROVENANCE_V02, SLSA_PROVENANCE_V1, SPDX_DOCUMENT } from '../bundle';
 import { compileAnchoredPattern } from '../engine/safe-regex';
 import { digestHex } from './digest';
-import { IN_TOTO_PAYLOAD_TYPE } from './payload';
+import type { Statement } from './payload';
 
-export interface Statement {
-  predicateType: string;
-  /** `sha256:<hex>` of every subject that names one. */
-  subjects: { name: string; digest: string }[];
-  predicate: unknown;
-}
+export { parseStatement, type Statement } from './payload';
 
 /** Longest value a pattern condition is run against (the attestation's content is untrusted). */
 export const MAX_PATTERN_VALUE_LENGTH = 1024;
@@ -48,25 +43,6 @@ function at(v: unknown, ...path: string[]): unknown {
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-/** The in-toto statement in a DSSE payload, or why it is not one. */
-export function parseStatement(payloadType: string, payload: Buffer): Statement | string {
-  if (payloadType !== IN_TOTO_PAYLOAD_TYPE) return `DSSE payload type ${payloadType} is not an in-toto statement`;
-  let doc: unknown;
-  try {
-    doc = JSON.parse(payload.toString('utf8'));
-  } catch {
-    return 'in-toto statement is not JSON';
-  }
-  if (!isRecord(doc)) return 'in-toto statement is not an object';
-  if (typeof doc.predicateType !== 'string') return 'in-toto statement has no predicateType';
-  const subjects: Statement['subjects'] = [];
-  for (const s of Array.isArray(doc.subject) ? doc.subject : []) {
-    const hex = at(s, 'digest', 'sha256');
-    if (typeof hex === 'string') subjects.push({ name: str(at(s, 'name')) ?? '', digest: `sha256:${hex}` });
-  }
-  return { predicateType: doc.predicateType, subjects, predicate: doc.predicate };
 }
 
 /** undefined when the statement names `digest` as a subject, else which digests it names. */
