@@ -19,7 +19,7 @@ import { recordExemptions } from './exemption-use';
 import { applyJsonPatch, applyJsonPatchCopyOnWrite } from './json-patch';
 import { isEvaluatedOperation, isEvaluatedSubresource, isExcludedNamespace, policySelects, rulesFor } from './match';
 import { violationMessage } from './messages';
-import { podsOfTemplate, podsValidatedToo, reliefNote, templateAfterPodDefaults, type TemplateRelief } from './pod-defaults-relief';
+import { podsValidatedToo, reliefNote, templateAfterPodDefaults, type TemplateRelief } from './pod-defaults-relief';
 import { podView } from './pod-view';
 import { RuleSkipped } from './rule-skipped';
 import type { Target } from '../bundle';
@@ -339,8 +339,7 @@ class ControllerRelief {
     if (relieved === null) return undefined;
     let ok = this.backed.get(rule);
     if (ok === undefined) {
-      const pods = podsOfTemplate(this.input, rule.target);
-      ok = pods !== undefined && podsValidatedToo(policy, rule, pods, this.context);
+      ok = podsValidatedToo(policy, rule, relieved.relief.pods, this.context);
       this.backed.set(rule, ok);
     }
     return ok ? relieved : undefined;

@@ -55,7 +55,7 @@ function isPodRule(rule: Rule): boolean {
 }
 
 /** The Pods a controller's template creates, as the CREATE request the API server will see (for matching). */
-export function podsOfTemplate(input: AdmissionInput, target: Target): AdmissionInput | undefined {
+function podsOfTemplate(input: AdmissionInput, target: Target): AdmissionInput | undefined {
   const spec = getPointer(input.object, target.podSpecPath);
   if (!isRecord(spec)) return undefined;
   const meta = getPointer(input.object, target.podMetadataPath);
@@ -140,6 +140,8 @@ export interface TemplateRelief {
   pointers: string[];
   /** The policies whose defaults changed the template. */
   policies: string[];
+  /** The Pods the template creates, as their CREATE request (podsOfTemplate), for the backstop check. */
+  pods: AdmissionInput;
 }
 
 /**
@@ -179,7 +181,7 @@ export function templateAfterPodDefaults(
     for (const op of ops) pointers.push(op.path);
     if (!policies.includes(policy.name)) policies.push(policy.name);
   }
-  return pointers.length === 0 ? undefined : { object: working, pointers, policies };
+  return pointers.length === 0 ? undefined : { object: working, pointers, policies, pods };
 }
 
 /** `/spec/template/spec/containers/0/resources` → `spec.template.spec.containers[0].resources`. */
