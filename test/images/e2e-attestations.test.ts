@@ -13,6 +13,7 @@ import { slsaProvenance } from '../../constructs';
 import { registryAvailable, registrySkipNotice, startRegistry, type RunningRegistry } from '../helpers/registry';
 import { ecKeyPair, keyLegacyLayer, pushImage, pushLegacySignatures, simpleSigningPayload } from '../helpers/cosign';
 import { keyAttestationLayer, provenanceV1, pushLegacyAttestations, SLSA_V1, statement } from '../helpers/attestations';
+import { review, type TestReview } from '../server/fixtures';
 import { startHarness, type Harness } from '../server/harness';
 import { attestationsRule, bundleWith, keySet, policyWith, verifyRule } from './fixtures';
 
@@ -30,26 +31,9 @@ interface ReviewResponse {
   status?: { code?: number; message?: string };
 }
 
-function review(uid: string, namespace: string, image: string): unknown {
-  return {
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid,
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      requestKind: { group: '', version: 'v1', kind: 'Pod' },
-      requestResource: { group: '', version: 'v1', resource: 'pods' },
-      name: 'web',
-      namespace,
-      operation: 'CREATE',
-      userInfo: { username: 'dev@example.com', groups: ['system:authenticated'] },
-      object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace }, spec: { containers: [{ name: 'app', image }] } },
-      oldObject: null,
-      dryRun: false,
-      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
-    },
-  };
+/** A Pod CREATE review (test/server/fixtures.ts builds the API server's envelope). */
+function podReview(uid: string, namespace: string, image: string): TestReview {
+  return review({ uid, object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace }, spec: { containers: [{ name: 'app', image }] } } });
 }
 
 describe.skipIf(!available)('end to end: provenance through the HTTPS server', () => {
@@ -92,7 +76,7 @@ describe.skipIf(!available)('end to end: provenance through the HTTPS server', (
   });
 
   async function call(uid: string, namespace: string, image: string): Promise<ReviewResponse> {
-    const res = await harness.post('/validate/fail-10s', review(uid, namespace, image));
+    const res = await harness.post('/validate/fail-10s', podReview(uid, namespace, image));
     expect(res.status).toBe(200);
     return (res.json as { response: ReviewResponse }).response;
   }

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { callHttps } from '../helpers/tls';
+import { review } from '../server/fixtures';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MINUTE = 60_000;
@@ -102,29 +103,6 @@ function installedCopies(nodeModules: string, name: string): string[] {
   };
   walk(nodeModules);
   return out;
-}
-
-function review(uid: string, pod: Record<string, unknown>): string {
-  const meta = pod.metadata as { name: string; namespace: string };
-  return JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid,
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      requestKind: { group: '', version: 'v1', kind: 'Pod' },
-      requestResource: { group: '', version: 'v1', resource: 'pods' },
-      name: meta.name,
-      namespace: meta.namespace,
-      operation: 'CREATE',
-      userInfo: { username: 'dev@acme.example', groups: ['system:authenticated'] },
-      object: pod,
-      oldObject: null,
-      dryRun: false,
-      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
-    },
-  });
 }
 
 const PRIVILEGED_POD = {
@@ -296,12 +274,12 @@ describe('npm pack → portcullis init → npm install → synth → test → ts
           if (!ready) await new Promise((r) => setTimeout(r, 200));
         }
         const ca = readFileSync(path.join(certs, 'ca.crt'));
-        const denied = await callHttps({ port, path: webhook?.path ?? '', ca, body: review('rt-1', PRIVILEGED_POD) });
+        const denied = await callHttps({ port, path: webhook?.path ?? '', ca, body: JSON.stringify(review({ uid: 'rt-1', object: PRIVILEGED_POD })) });
         expect(denied.status).toBe(200);
         const deniedResponse = (JSON.parse(denied.text) as { response: { uid: string; allowed: boolean; status?: { message?: string } } }).response;
         expect(deniedResponse).toMatchObject({ uid: 'rt-1', allowed: false });
         expect(deniedResponse.status?.message).toMatch(/\[pod-security\/restricted\] privileged: .*https:\/\/github\.com\/acme\/policies\/issues\/new/);
-        const admitted = await callHttps({ port, path: webhook?.path ?? '', ca, body: review('rt-2', RESTRICTED_POD) });
+        const admitted = await callHttps({ port, path: webhook?.path ?? '', ca, body: JSON.stringify(review({ uid: 'rt-2', object: RESTRICTED_POD })) });
         expect(JSON.parse(admitted.text)).toMatchObject({ response: { uid: 'rt-2', allowed: true } });
         step(`portcullis serve answered on ${webhook?.path ?? ''}`);
       } finally {
