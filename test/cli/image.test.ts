@@ -4,10 +4,11 @@
  * `portcullis serve` as the entrypoint with the paths the synthesized Deployment mounts — and the
  * code that `portcullis` loads imports nothing from devDependencies (they are not in the image).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importsOf, resolveLocal } from '../helpers/import-graph';
 
 const root = path.resolve(__dirname, '../..');
 const read = (p: string) => readFileSync(path.join(root, p), 'utf8');
@@ -109,24 +110,6 @@ describe('Dockerfile', () => {
     expect(lines.slice(1).sort()).toEqual(['!constructs/**', '!package-lock.json', '!package.json', '!runtime/**', '!tsconfig.build.json', '!tsconfig.json']);
   });
 });
-
-/** Static and dynamic import specifiers of a TypeScript file, `import type` excluded. */
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const out: string[] = [];
-  for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^'";]*?from\s+'([^']+)'/gm)) out.push(m[1]);
-  for (const m of text.matchAll(/^\s*import\s+'([^']+)'/gm)) out.push(m[1]);
-  for (const m of text.matchAll(/\b(?:import|require)\(\s*'([^']+)'\s*\)/g)) out.push(m[1]);
-  return out;
-}
-
-function resolveLocal(from: string, spec: string): string | undefined {
-  const base = path.resolve(path.dirname(from), spec);
-  for (const candidate of [`${base}.ts`, path.join(base, 'index.ts'), base]) {
-    if (existsSync(candidate) && candidate.endsWith('.ts')) return candidate;
-  }
-  return undefined;
-}
 
 function packageName(spec: string): string {
   const parts = spec.split('/');

@@ -7,10 +7,11 @@
  * `serve` never loads the offline verifiers and still treats a missing verifier as an error.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { moduleGraph } from '../helpers/import-graph';
 import { keyAttestor, Policy, VerifyImages } from '../../constructs';
 import { prettyCanonicalJson, type AttestorSet, type Bundle } from '../../runtime/bundle';
 import { fixtureImageVerifier, parseFixtureSignatures } from '../../runtime/cli/fixture-images';
@@ -397,43 +398,15 @@ describe.skipIf(!available)('--verify-images: the registry verifier, against the
   }, 60_000);
 });
 
-/** Static and dynamic import specifiers of a TypeScript file, `import type` excluded (as test/cli/image.test.ts). */
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const out: string[] = [];
-  for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^'";]*?from\s+'([^']+)'/gm)) out.push(m[1]);
-  for (const m of text.matchAll(/^\s*import\s+'([^']+)'/gm)) out.push(m[1]);
-  for (const m of text.matchAll(/\b(?:import|require)\(\s*'([^']+)'\s*\)/g)) out.push(m[1]);
-  return out;
-}
-
-/** Every local module reachable from `entry`. */
-function moduleGraph(entry: string): Set<string> {
-  const seen = new Set<string>();
-  const queue = [path.join(ROOT, entry)];
-  while (queue.length > 0) {
-    const file = queue.pop() as string;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    for (const spec of importsOf(file)) {
-      if (!spec.startsWith('.')) continue;
-      const base = path.resolve(path.dirname(file), spec);
-      const target = [`${base}.ts`, path.join(base, 'index.ts')].find((c) => existsSync(c));
-      if (target !== undefined) queue.push(target);
-    }
-  }
-  return new Set([...seen].map((f) => path.relative(ROOT, f)));
-}
-
 describe('serve never skips a signature check', () => {
   const OFFLINE_MODULES = ['runtime/cli/offline-images.ts', 'runtime/cli/fixture-images.ts', 'runtime/cli/fixtures.ts'];
 
   it('cannot load the offline or fixture verifiers: they are not in its module graph (but are in test\'s)', () => {
-    const serve = moduleGraph('runtime/cli/serve-command.ts');
+    const serve = moduleGraph(ROOT, 'runtime/cli/serve-command.ts');
     expect(serve.has('runtime/server/server.ts')).toBe(true);
     expect(serve.has('runtime/images/image-verifier.ts')).toBe(true);
     expect(OFFLINE_MODULES.filter((m) => serve.has(m))).toEqual([]);
-    const test = moduleGraph('runtime/cli/test-command.ts');
+    const test = moduleGraph(ROOT, 'runtime/cli/test-command.ts');
     expect(OFFLINE_MODULES.filter((m) => test.has(m))).toEqual(OFFLINE_MODULES);
   });
 
