@@ -5,26 +5,27 @@
  *
  * Per policy, `enforcement` (else the app's, else `webhook`):
  * - `webhook`: everything on the webhook (no native objects);
- * - `hybrid`: when every validating rule of the policy compiles exactly, its validations run
- *   natively and leave the validating webhook's routing (mutations and signature checks stay on
- *   the webhook); otherwise the whole policy stays on the webhook. In this version the split is per
- *   policy: the webhook evaluates every rule of a policy it serves, so a policy split between both
- *   would be reported twice;
+ * - `hybrid`: each validating rule that compiles exactly runs natively (one
+ *   ValidatingAdmissionPolicy + binding per policy carries them); every other rule — signature and
+ *   attestation checks, mutations, and validations CEL cannot express exactly — stays on the
+ *   webhook. The bundle names the native rules (`nativeRules`): the validating webhook skips them,
+ *   so no finding is reported twice, and the webhook routes only the resources its remaining rules
+ *   need;
  * - `native`: like hybrid, but a validating rule that cannot compile refuses synth, naming it and why.
  * The bundle always carries every rule (for `portcullis test` and `scan`).
  */
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { Policy as BundlePolicy } from '../runtime/bundle';
+import { withoutNativeRules, type Policy as BundlePolicy } from '../runtime/bundle';
 import { compilePolicy, type CompiledPolicy, type EnforcementTarget } from '../runtime/native';
 import { APP_LABELS } from './labels';
 import { applySyncWave, SyncWave } from './sync-waves';
-import { ruleMutates, webhookSelectors } from './webhook-groups';
+import { webhookSelectors } from './webhook-groups';
 
 export const NATIVE_CHART_ID = '45-native-policies';
 
 export interface NativePlan {
-  /** Policies enforced natively (their validating rules leave the webhook). */
+  /** Policies with rules enforced natively (those rules leave the webhook). */
   native: CompiledPolicy[];
   /** Refusals of `native` policies: `policy/rule: reason`. */
   problems: { policy: string; message: string }[];
@@ -52,15 +53,28 @@ export function planNative(
         });
       }
     }
-    if (refused.length === 0 && compiled.objects !== undefined) plan.native.push(compiled);
+    if ((enforcement === 'hybrid' || refused.length === 0) && compiled.objects !== undefined) plan.native.push(compiled);
   }
   return plan;
 }
 
-/** The policies as the webhook routes them: a native policy keeps only its mutating rules. */
-export function webhookRouted(policies: readonly BundlePolicy[], plan: NativePlan): BundlePolicy[] {
-  const names = new Set(plan.native.map((c) => c.policy));
-  return policies.map((p) => (names.has(p.name) ? { ...p, rules: p.rules.filter(ruleMutates) } : p));
+/** The rules (by author name) of `policy` that the plan runs natively. */
+export function nativeRulesOf(plan: NativePlan, policy: string): string[] {
+  const compiled = plan.native.find((c) => c.policy === policy);
+  return compiled === undefined ? [] : compiled.results.filter((r) => r.kind === 'compiled').map((r) => r.rule);
+}
+
+/** The bundle's policies with their `nativeRules` recorded (the validating webhook skips those). */
+export function withNativeRules(policies: readonly BundlePolicy[], plan: NativePlan): BundlePolicy[] {
+  return policies.map((p) => {
+    const rules = nativeRulesOf(plan, p.name);
+    return rules.length === 0 ? p : { ...p, nativeRules: rules };
+  });
+}
+
+/** The policies as the webhook routes them: without the rules that run natively. */
+export function webhookRouted(policies: readonly BundlePolicy[]): BundlePolicy[] {
+  return policies.map(withoutNativeRules);
 }
 
 export interface NativePoliciesChartProps {

@@ -43,7 +43,7 @@ import { formatLocation, type SourceLocation } from './source-location';
 import { synthNow } from './synth-clock';
 import { CertManagerTlsChart, tlsProblems, tlsSecretName, type TlsOptions } from './tls';
 import { buildWebhooks } from './webhook-groups';
-import { NATIVE_CHART_ID, NativePoliciesChart, planNative, webhookRouted, type NativePlan } from './native-chart';
+import { NATIVE_CHART_ID, NativePoliciesChart, planNative, webhookRouted, withNativeRules, type NativePlan } from './native-chart';
 import type { EnforcementTarget } from '../runtime/native';
 import { WebhooksChart } from './webhooks-chart';
 
@@ -240,12 +240,14 @@ export class PortcullisApp extends App {
       ),
     );
     const never = neverEvaluatedNamespaces({ runtimeNamespace: this.namespace, now: () => new Date(0), trustedRootNames: [] });
+    this.nativePlan = this.planNative(policies, never);
+    const placed = withNativeRules(policies, this.nativePlan);
     return {
       apiVersion: BUNDLE_API_VERSION,
       kind: BUNDLE_KIND,
       metadata: { name: this.bundleName, runtimeNamespace: this.namespace },
-      policies,
-      webhooks: buildWebhooks(webhookRouted(policies, (this.nativePlan = this.planNative(policies, never))), never),
+      policies: placed,
+      webhooks: buildWebhooks(webhookRouted(placed), never),
       trust: { trustedRoots: { ...(this.props.trustedRoots ?? {}) } },
     };
   }

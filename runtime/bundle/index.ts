@@ -1,4 +1,5 @@
 export * from './schema';
+export * from './native-rules';
 export * from './canonical';
 export * from './load';
 export * from './pss-controls';

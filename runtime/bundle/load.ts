@@ -8,6 +8,7 @@ import { FormatRegistry } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { BUNDLE_API_VERSION, BUNDLE_KIND, BundleSchema, type AttestorSet, type Bundle } from './schema';
 import { bundleHash, canonicalJson } from './canonical';
+import { nativeCapable } from './native-rules';
 
 /** A ConfigMap (data + metadata) must stay under 1 MiB; keep headroom for metadata. */
 export const MAX_BUNDLE_BYTES = 1024 * 1024 - 16 * 1024;
@@ -113,6 +114,12 @@ function checkReferences(bundle: Bundle): void {
           });
         });
       }
+    });
+    p.nativeRules?.forEach((name, k) => {
+      const rules = p.rules.filter((r) => (r.autogenFrom ?? r.name) === name);
+      if (rules.length === 0) throw new BundleError(`/policies/${i}/nativeRules/${k}`, `unknown rule "${name}"`);
+      const stays = rules.find((r) => !nativeCapable(r.type));
+      if (stays !== undefined) throw new BundleError(`/policies/${i}/nativeRules/${k}`, `rule "${name}" (${stays.type}) cannot run as a ValidatingAdmissionPolicy: it mutates or calls a registry`);
     });
   });
   const paths = new Set<string>();

@@ -369,6 +369,12 @@ export const Policy = obj({
   exemptions: Type.Array(Exemption),
   /** Where a developer asks for an exemption (URL or text), shown in denial messages. */
   exemptionHelp: Type.Optional(Type.String()),
+  /**
+   * Validating rules (by the name their author wrote; autogen copies included) that run as a
+   * ValidatingAdmissionPolicy inside the API server (enforcement `native`/`hybrid`). The validating
+   * webhook does not evaluate them; `portcullis test` and `scan` do (they are proven equal).
+   */
+  nativeRules: Type.Optional(Type.Array(NonEmpty, { minItems: 1 })),
 });
 
 export const WebhookRule = obj({

@@ -3,7 +3,7 @@
  * finish, a reload replaces the whole snapshot or nothing. A snapshot maps every webhook path to
  * the entry and the policies (in evaluation order) it serves.
  */
-import { IMAGE_RULE_TYPES, loadBundle, type LoadedBundle, type Policy, type Webhook } from '../bundle';
+import { IMAGE_RULE_TYPES, loadBundle, withoutNativeRules, type LoadedBundle, type Policy, type Webhook } from '../bundle';
 import type { AdmissionOperation, ImageVerifier } from '../engine/types';
 
 export interface WebhookBinding {
@@ -36,7 +36,8 @@ export function compileSnapshot(loaded: LoadedBundle, source: string, loadedAt =
   const excludedNamespaces = [loaded.bundle.metadata.runtimeNamespace];
   for (const webhook of loaded.bundle.webhooks) {
     // validateBundle guarantees that every referenced policy exists.
-    const policies = webhook.policies.map((name) => byName.get(name)!);
+    const served = webhook.policies.map((name) => byName.get(name)!);
+    const policies = webhook.type === 'validating' ? served.map(withoutNativeRules) : served;
     const binding: WebhookBinding = {
       webhook,
       policies,

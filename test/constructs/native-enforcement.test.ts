@@ -1,11 +1,14 @@
 /**
  * The enforcement choice at synth (constructs/native-chart.ts): `webhook` (default) writes no
  * native objects; `hybrid` moves a policy whose validating rules all compile to a
- * ValidatingAdmissionPolicy + binding (45-native-policies.k8s.yaml) and out of the validating
- * webhook, keeps the rest on the webhook; `native` refuses a rule that cannot compile, naming it.
+ * ValidatingAdmissionPolicy + binding (45-native-policies.k8s.yaml) rule by rule: the bundle
+ * names those rules (`nativeRules`), the validating webhook neither routes nor evaluates them, the
+ * rest stays on the webhook; `native` refuses a rule that cannot compile, naming it.
  */
 import { describe, expect, it } from 'vitest';
-import { HostNamespaces, Policy, PodSecurity, RequireLabels, type PortcullisApp } from '../../constructs';
+import { Exemption, HostNamespaces, Policy, PodSecurity, RequireLabels, type PortcullisApp } from '../../constructs';
+import { loadBundle } from '../../runtime/bundle';
+import { compileSnapshot } from '../../runtime/server/bundle-state';
 import { checkKubernetesObject } from './k8s-schemas';
 import { newApp, readManifests, synthError, type K8sObject } from './helpers';
 
@@ -44,6 +47,45 @@ describe('enforcement', () => {
     const validating = bundle.webhooks.filter((w) => w.type === 'validating');
     expect(validating.flatMap((w) => w.policies)).toEqual(['pod-security']);
     expect(bundle.policies.find((p) => p.name === 'host-isolation')?.rules.length).toBe(16);
+  });
+
+  it('hybrid splits a policy rule by rule: the compiled rules run natively, the others stay on the webhook, nothing is evaluated twice', () => {
+    const app = newApp({ enforcement: 'hybrid' });
+    const mixed = new Policy(app, 'mixed', { mode: 'Enforce' });
+    new HostNamespaces(mixed, 'no-host-namespaces');
+    new PodSecurity(mixed, 'restricted', { level: 'restricted' });
+    // An expiring exemption cannot be compiled (no clock in CEL): the rule it touches stays on the webhook.
+    new Exemption(app, 'debug-pods', {
+      policies: [mixed],
+      namespaces: ['debug'],
+      controls: [{ control: 'privileged' }],
+      owner: 'team-platform',
+      reason: 'node debugging (INC-1)',
+      expiresAt: '2027-01-31T00:00:00Z',
+    });
+    const objects = synth(app);
+    expect(objects.filter((o) => o.kind === 'ValidatingAdmissionPolicy').map((o) => o.metadata.name)).toEqual(['portcullis-mixed']);
+    const { bundle, json } = app.build();
+    const policy = bundle.policies.find((p) => p.name === 'mixed');
+    expect(policy?.nativeRules).toEqual(['no-host-namespaces']);
+    expect(policy?.rules.filter((r) => (r.autogenFrom ?? r.name) === 'no-host-namespaces')).toHaveLength(8);
+    // The webhook still routes the policy (for its podSecurity rule), but its validating path evaluates only that rule.
+    const validating = bundle.webhooks.filter((w) => w.type === 'validating');
+    expect(validating.flatMap((w) => w.policies)).toEqual(['mixed']);
+    const snapshot = compileSnapshot(loadBundle(json), 'test');
+    const served = [...snapshot.bindings.values()].filter((b) => b.webhook.type === 'validating').flatMap((b) => b.policies);
+    expect(served.flatMap((p) => p.rules.map((r) => r.autogenFrom ?? r.name)).filter((n, i, a) => a.indexOf(n) === i)).toEqual(['restricted']);
+  });
+
+  it('a bundle naming a native rule that mutates or does not exist is refused', () => {
+    const app = newApp({ enforcement: 'hybrid' });
+    policies(app);
+    const { json } = app.build();
+    const bundle = JSON.parse(json) as { policies: { name: string; nativeRules?: string[] }[] };
+    const iso = bundle.policies.find((p) => p.name === 'host-isolation');
+    if (iso === undefined) throw new Error('no host-isolation policy');
+    iso.nativeRules = ['nope'];
+    expect(() => loadBundle(JSON.stringify(bundle))).toThrow(/nativeRules\/0.*unknown rule "nope"/);
   });
 
   it('native: a rule that cannot compile refuses synth, naming the rule and why', () => {
