@@ -9,6 +9,7 @@
 import { bundleHash, canonicalJson, type Bundle, type LabelSelector, type Policy } from '../bundle';
 import { describeRule, formatSelector } from './describe';
 import { diffExemptions, exemptionAdded } from './diff-exemptions';
+import { anyMovedToNative, diffNativeRules, nativeRulesAdded } from './diff-native';
 import { byName, P, setDiff, sortedUnion } from './diff-helpers';
 import type { BundleDiff, DiffOptions, Direction, EnforcementChange, Emit } from './diff-model';
 import { baseRules, diffRules } from './diff-rules';
@@ -48,7 +49,7 @@ export function diffBundles(oldBundle: Bundle, newBundle: Bundle, options: DiffO
     else if (o !== undefined && n !== undefined) diffPolicy(o, n, e, options);
   }
 
-  diffWebhooks(oldBundle.webhooks, newBundle.webhooks, emit({}));
+  diffWebhooks(oldBundle.webhooks, newBundle.webhooks, emit({}), anyMovedToNative(oldBundle.policies, newBundle.policies));
   diffTrust(oldBundle, newBundle, emit({}));
 
   const oldHash = bundleHash(oldBundle);
@@ -73,6 +74,7 @@ function policyAdded(p: Policy, emit: Emit, options: DiffOptions): void {
       rule: rule.name,
     });
   }
+  nativeRulesAdded(p, emit);
   for (const ex of p.exemptions) exemptionAdded(p, ex, emit, options);
 }
 
@@ -119,6 +121,7 @@ function diffPolicy(o: Policy, n: Policy, emit: Emit, options: DiffOptions): voi
   }
   diffScope(o, n, emit);
   diffRules(o, n, emit);
+  diffNativeRules(o, n, emit);
   diffExemptions(o, n, emit, options);
   if ((o.exemptionHelp ?? '') !== (n.exemptionHelp ?? '')) {
     emit('scope-changed', 'neutral', [

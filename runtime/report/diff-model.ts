@@ -25,7 +25,8 @@ export type ChangeKind =
   | 'webhook-added'
   | 'webhook-removed'
   | 'webhook-changed'
-  | 'trust-changed';
+  | 'trust-changed'
+  | 'enforcement-moved';
 
 export interface EnforcementChange {
   kind: ChangeKind;

@@ -16,7 +16,11 @@ function operationsOf(w: Webhook): string[] {
   return [...new Set(w.rules.flatMap((r) => r.operations))].sort();
 }
 
-export function diffWebhooks(o: readonly Webhook[], n: readonly Webhook[], emit: Emit): void {
+/**
+ * `movedToNative`: rules moved into the API server in this change, so a validating webhook receiving
+ * less is expected (those rules are enforced there) and reported as neutral, not looser.
+ */
+export function diffWebhooks(o: readonly Webhook[], n: readonly Webhook[], emit: Emit, movedToNative = false): void {
   const ow = byName(o);
   const nw = byName(n);
   for (const name of sortedUnion(ow.keys(), nw.keys())) {
@@ -54,12 +58,14 @@ export function diffWebhooks(o: readonly Webhook[], n: readonly Webhook[], emit:
       // What a mutating webhook receives changes what is rewritten, not what is admitted (the
       // rules' own changes say that), so its scope changes are neutral.
       const mutating = b.type === 'mutating';
+      const less = mutating || movedToNative ? 'neutral' : 'looser';
+      const why = movedToNative && !mutating ? ' (rules moved into the API server, see above)' : '';
       const [ra, rr] = setDiff(resourcesOf(a), resourcesOf(b));
       if (ra.length > 0) we('webhook-changed', mutating ? 'neutral' : 'stricter', [...W(b), ` now also receives ${wordList(ra)}.`]);
-      if (rr.length > 0) we('webhook-changed', mutating ? 'neutral' : 'looser', [...W(b), ` no longer receives ${wordList(rr)}.`]);
+      if (rr.length > 0) we('webhook-changed', less, [...W(b), ` no longer receives ${wordList(rr)}${why}.`]);
       const [oa, or] = setDiff(operationsOf(a), operationsOf(b));
       if (oa.length > 0) we('webhook-changed', 'stricter', [...W(b), ` now also receives ${wordList(oa)} requests.`]);
-      if (or.length > 0) we('webhook-changed', 'looser', [...W(b), ` no longer receives ${wordList(or)} requests.`]);
+      if (or.length > 0) we('webhook-changed', movedToNative ? 'neutral' : 'looser', [...W(b), ` no longer receives ${wordList(or)} requests${movedToNative ? ' (rules moved into the API server, see above)' : ''}.`]);
       const [pa, pr] = setDiff(a.policies, b.policies);
       if (pa.length > 0) we('webhook-changed', 'neutral', [...W(b), ' now serves policies ', ...codeList(pa), '.']);
       if (pr.length > 0) we('webhook-changed', 'neutral', [...W(b), ' no longer serves policies ', ...codeList(pr), '.']);
