@@ -11,6 +11,7 @@ import { checkImageGlob } from '../engine/image-ref';
 import { exemptionHelp } from '../engine/messages';
 import { checkPattern } from '../engine/safe-regex';
 import { celString, celStringList, re2Difference } from './cel-text';
+import { hostPaths } from './host-paths';
 import { IMG, imageGlobCel, parsedImagesCel } from './image-cel';
 
 export interface FamilyContext {
@@ -252,4 +253,5 @@ export const FAMILY_COMPILERS: Partial<Record<RuleType, FamilyCompiler>> = {
   disallowLatestTag,
   requireDigest,
   allowedRegistries,
+  hostPaths: (rule, ctx) => hostPaths(rule, ctx),
 };

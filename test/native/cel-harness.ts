@@ -2,14 +2,17 @@
  * Evaluating generated ValidatingAdmissionPolicies the way the API server does, with a real CEL
  * implementation (@marcbachmann/cel-js): matchConstraints (resources, operations, namespace and
  * object selectors), then the variables in order, then every validation and its messageExpression.
- * cel-js provides every function the generated expressions use (see cel-functions.test.ts); none
- * had to be supplied here. Known cel-js difference from cel-go, avoided by the generators: cel-js
+ * cel-js provides the CEL standard library; the Kubernetes libraries it lacks are supplied here:
+ * the quantity library (k8s-quantity.ts), the lists library's `indexOf` and the regex library's
+ * `find` (k8s-library.ts). Known cel-js difference from cel-go, avoided by the generators: cel-js
  * counts `size()` in code points as cel-go does, but `substring` in UTF-16 units.
  */
 import { Environment } from '@marcbachmann/cel-js';
 import type { LabelSelector } from '../../runtime/bundle';
 import { matchesLabelSelector, labelsOf } from '../../runtime/engine/label-selector';
 import type { NativeObjects } from '../../runtime/native';
+import { registerKubernetesLibraries } from './k8s-library';
+import { registerQuantityLibrary } from './k8s-quantity';
 
 export interface NativeRequest {
   operation: 'CREATE' | 'UPDATE';
@@ -29,7 +32,9 @@ export interface NativeOutcome {
   failures: { index: number; message: string }[];
 }
 
-const env = new Environment({ unlistedVariablesAreDyn: true, enableOptionalTypes: true, homogeneousAggregateLiterals: true });
+const env = registerKubernetesLibraries(
+  registerQuantityLibrary(new Environment({ unlistedVariablesAreDyn: true, enableOptionalTypes: true, homogeneousAggregateLiterals: true })),
+);
 
 type Program = (ctx: Record<string, unknown>) => unknown;
 const programs = new Map<string, Program>();

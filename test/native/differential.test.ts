@@ -70,6 +70,7 @@ describe('native compiler vs engine: the reference policies', () => {
       'image-references/team-registry-only',
       'image-references/digest-only',
       'image-references/no-latest',
+      'host-isolation/approved-host-paths',
       'host-isolation/no-runtime-socket',
       'host-isolation/no-host-namespaces',
       'required-labels/ownership-labels',
