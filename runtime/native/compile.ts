@@ -24,7 +24,7 @@
  */
 import type { Exemption, LabelSelector, Mode, Policy, Rule, RuleType, Target } from '../bundle';
 import { celNameGlob, celString, celStringList } from './cel-text';
-import { FAMILY_COMPILERS, type FamilyContext } from './families';
+import { FAMILY_COMPILERS, type FamilyCompiler, type FamilyContext } from './families';
 
 export type EnforcementTarget = 'webhook' | 'native' | 'hybrid';
 
@@ -41,6 +41,8 @@ export interface NativeSelectors {
 export interface CompileOptions {
   /** The selectors of the policy's webhook entry (constructs/webhook-groups.ts `webhookSelectors`). */
   selectors: NativeSelectors;
+  /** The family compilers (default FAMILY_COMPILERS; tests compile one Pod Security control alone). */
+  families?: Partial<Record<RuleType, FamilyCompiler>>;
 }
 
 export interface NativeObjects {
@@ -122,27 +124,58 @@ function touches(exemption: Exemption, control: string): boolean {
   return exemption.controls.length === 0 || exemption.controls.some((c) => c.control === control);
 }
 
+/** A finding as the exemption compiler sees it (runtime/engine/exemptions.ts `entryEffect`). */
+export interface ExemptionFinding {
+  /** CEL string: the finding's single value (exemptionCel only). */
+  value?: string;
+  /** CEL string: the container's image; undefined for a pod-level finding. */
+  image?: string;
+  /** The exempt field, the field relative to the container, and the finding's field, per target. */
+  fields: (t: Target) => (string | undefined)[];
+  /**
+   * CEL bool: a candidate field with parts known only at admission (indexes of containers, ports,
+   * volumes) equals `field`; 'false' when none can. Asked only when `fields` does not include it.
+   */
+  fieldCel?: (field: string, t: Target) => string;
+  /** CEL bool: the image matches one of the globs (families that test images only). */
+  imageGlobs?: (globs: readonly string[]) => string | { reason: string };
+}
+
 /**
- * CEL for "an exemption of the policy relieves this finding" (runtime/engine/exemptions.ts for a
- * finding with one offending value, which every compiled family reports: no partial relief), or a
- * reason why that cannot be expressed.
+ * One way an exemption of the policy relieves a finding, in the engine's order (exemptions, then
+ * their control entries): `when` (CEL bool: in scope and the entry applies) relieves the whole
+ * finding, or with `values` only those of its values.
  */
-export function exemptionCel(
-  policy: Policy,
-  control: string,
-  finding: {
-    /** CEL string: the finding's single value. */
-    value: string;
-    /** CEL string: the container's image; undefined for a pod-level finding. */
-    image?: string;
-    /** The exempt field, the field relative to the container, and the finding's field, per target. */
-    fields: (t: Target) => (string | undefined)[];
-    /** CEL bool: the image matches one of the globs (image families only). */
-    imageGlobs?: (globs: readonly string[]) => string | { reason: string };
-  },
-  targets: readonly Target[],
-): string | { reason: string } {
-  const alternatives: string[] = [];
+export interface ExemptionTerm {
+  when: string;
+  values?: readonly string[];
+}
+
+/** The scope of an exemption (namespaces, objectSelector) as CEL conditions ([] when unscoped). */
+function exemptionScope(e: Exemption): string[] {
+  const scope: string[] = [];
+  if (e.namespaces !== undefined && e.namespaces.length > 0) scope.push(`(${e.namespaces.map((p) => celNameGlob(p, 'request.namespace')).join(' || ')})`);
+  if (e.objectSelector !== undefined) scope.push(`(${celLabelSelector(e.objectSelector, 'variables.objectLabels')})`);
+  return scope;
+}
+
+/** CEL bool: the finding's field candidates include `field`, by target; undefined when none can. */
+function fieldCondition(field: string, finding: ExemptionFinding, targets: readonly Target[]): string | undefined {
+  const conds = targets.map((t) => (finding.fields(t).includes(field) ? 'true' : (finding.fieldCel?.(field, t) ?? 'false')));
+  if (conds.every((c) => c === 'false')) return undefined;
+  if (conds.every((c) => c === 'true')) return 'true';
+  if (conds.every((c) => c === 'true' || c === 'false')) return `variables.kind in ${celStringList(targets.filter((_, i) => conds[i] === 'true').map((t) => t.kind))}`;
+  return byKind(targets, (t) => conds[targets.indexOf(t)]);
+}
+
+/**
+ * The exemption terms of the policy for one finding of `control` (runtime/engine/exemptions.ts),
+ * or a reason why they cannot be expressed: an exemption that expires (no clock in CEL), or one
+ * narrowing by image where the family cannot test images. A namespaceSelector exemption never
+ * applies in admission (the engine does not know the namespace's labels there): no term.
+ */
+export function exemptionTerms(policy: Policy, control: string, finding: ExemptionFinding, targets: readonly Target[]): ExemptionTerm[] | { reason: string } {
+  const terms: ExemptionTerm[] = [];
   for (const e of policy.exemptions) {
     if (!touches(e, control)) continue;
     if (e.expiresAt !== undefined) {
@@ -150,47 +183,60 @@ export function exemptionCel(
         reason: `exemption "${e.name}" expires at ${e.expiresAt}: CEL in the API server has no clock, so a ValidatingAdmissionPolicy would keep relieving after the webhook stops`,
       };
     }
-    // In admission the namespace's labels are unknown to the engine: a namespaceSelector exemption never applies there.
     if (e.namespaceSelector !== undefined) continue;
-    const scope: string[] = [];
-    if (e.namespaces !== undefined && e.namespaces.length > 0) scope.push(`(${e.namespaces.map((p) => celNameGlob(p, 'request.namespace')).join(' || ')})`);
-    if (e.objectSelector !== undefined) scope.push(`(${celLabelSelector(e.objectSelector, 'variables.objectLabels')})`);
-    let effect: string;
-    if (e.controls.length === 0) effect = 'true';
-    else {
-      const entries: string[] = [];
-      for (const entry of e.controls) {
-        if (entry.control !== control) continue;
-        const conds: string[] = [];
-        if (entry.images !== undefined && entry.images.length > 0) {
-          if (finding.image === undefined) continue;
-          if (finding.imageGlobs === undefined) return { reason: `exemption "${e.name}" narrows by image, which this family cannot test in CEL` };
-          const g = finding.imageGlobs(entry.images);
-          if (typeof g !== 'string') return g;
-          conds.push(g);
-        }
-        if (entry.field !== undefined) {
-          const field = entry.field;
-          const kinds = targets.filter((t) => finding.fields(t).includes(field)).map((t) => t.kind);
-          if (kinds.length === 0) continue;
-          if (kinds.length < targets.length) conds.push(`variables.kind in ${celStringList(kinds)}`);
-        }
-        if (entry.values !== undefined) {
-          if (entry.values.length === 0) continue;
-          conds.push(`${finding.value} in ${celStringList(entry.values)}`);
-        }
-        entries.push(conds.length === 0 ? 'true' : conds.join(' && '));
-      }
-      if (entries.length === 0) continue;
-      // Parenthesized: it is joined with the scope by `&&` below.
-      effect = entries.includes('true') ? 'true' : `(${entries.map((x) => `(${x})`).join(' || ')})`;
+    const scope = exemptionScope(e);
+    if (e.controls.length === 0) {
+      terms.push({ when: scope.length === 0 ? 'true' : scope.join(' && ') });
+      continue;
     }
-    const all = [...scope, effect].filter((x) => x !== 'true');
-    alternatives.push(all.length === 0 ? 'true' : all.join(' && '));
+    for (const entry of e.controls) {
+      if (entry.control !== control) continue;
+      const conds = [...scope];
+      if (entry.images !== undefined && entry.images.length > 0) {
+        if (finding.image === undefined) continue;
+        if (finding.imageGlobs === undefined) return { reason: `exemption "${e.name}" narrows by image, which this family cannot test in CEL` };
+        const g = finding.imageGlobs(entry.images);
+        if (typeof g !== 'string') return g;
+        conds.push(`(${g})`);
+      }
+      if (entry.field !== undefined) {
+        const f = fieldCondition(entry.field, finding, targets);
+        if (f === undefined) continue;
+        if (f !== 'true') conds.push(`(${f})`);
+      }
+      if (entry.values !== undefined && entry.values.length === 0) continue;
+      const when = conds.length === 0 ? 'true' : conds.join(' && ');
+      terms.push(entry.values === undefined ? { when } : { when, values: entry.values });
+    }
+  }
+  return terms;
+}
+
+/** CEL bool, "one of the terms relieves the single-valued finding whose value is `value`". */
+export function singleValueRelief(terms: readonly ExemptionTerm[], value: string | undefined): string {
+  const alternatives: string[] = [];
+  for (const t of terms) {
+    if (t.values !== undefined) {
+      // A finding without values is never relieved by an entry listing values.
+      if (value === undefined) continue;
+      const inValues = `${value} in ${celStringList(t.values)}`;
+      alternatives.push(t.when === 'true' ? inValues : `${t.when} && ${inValues}`);
+    } else alternatives.push(t.when);
   }
   if (alternatives.length === 0) return 'false';
   if (alternatives.includes('true')) return 'true';
   return alternatives.map((a) => `(${a})`).join(' || ');
+}
+
+/**
+ * CEL for "an exemption of the policy relieves this finding" for a finding with one offending
+ * value (every family but Pod Security reports those: no partial relief), or a reason why that
+ * cannot be expressed.
+ */
+export function exemptionCel(policy: Policy, control: string, finding: ExemptionFinding & { value: string }, targets: readonly Target[]): string | { reason: string } {
+  const terms = exemptionTerms(policy, control, finding, targets);
+  if (!Array.isArray(terms)) return terms;
+  return singleValueRelief(terms, finding.value);
 }
 
 /** Everything but name/target/autogenFrom: autogen copies of one rule must agree on it. */
@@ -241,12 +287,18 @@ export function compilePolicy(policy: Policy, options: CompileOptions): Compiled
     const refuse = (reason: string): void => {
       results.push({ kind: 'notExpressible', policy: policy.name, rule: g.name, ruleType: g.type, reason });
     };
-    const compiler = FAMILY_COMPILERS[g.type];
+    const compiler = (options.families ?? FAMILY_COMPILERS)[g.type];
     if (compiler === undefined) return refuse(NOT_COMPILED_FAMILIES[g.type] ?? `the ${g.type} family is not compiled to CEL in this version`);
     if (g.rules.some((r) => r.target.subresource !== undefined)) return refuse('a rule targeting a subresource is not generated by autogen and is not compiled');
     if (new Set(g.rules.map(ruleBody)).size > 1) return refuse('its autogen copies differ');
     const targets = g.rules.map((r) => r.target);
-    const ctx: FamilyContext = { policy, ruleName: g.name, targets, exemption: (control, finding) => exemptionCel(policy, control, finding, targets) };
+    const ctx: FamilyContext = {
+      policy,
+      ruleName: g.name,
+      targets,
+      exemption: (control, finding) => exemptionCel(policy, control, finding, targets),
+      exemptionTerms: (control, finding) => exemptionTerms(policy, control, finding, targets),
+    };
     const lines = compiler(g.rules[0], ctx);
     if (typeof lines !== 'string') return refuse(lines.reason);
     const kinds = targets.map((t) => t.kind);
@@ -342,7 +394,6 @@ function matchConstraints(policy: Policy, targets: readonly Target[], selectors:
 export const NOT_COMPILED_FAMILIES: Partial<Record<RuleType, string>> = {
   verifyImages: 'signature verification needs the registry and cryptography: it stays on the webhook',
   verifyAttestations: 'attestation verification needs the registry and cryptography: it stays on the webhook',
-  podSecurity: 'the Pod Security controls are not compiled to CEL in this version',
   requireResources: 'quantity comparisons and the Pod-defaults relief are not compiled to CEL in this version',
   hostPaths: 'the hostPath allow-list is not compiled to CEL in this version',
 };

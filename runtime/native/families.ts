@@ -11,8 +11,10 @@ import { checkImageGlob } from '../engine/image-ref';
 import { exemptionHelp } from '../engine/messages';
 import { checkPattern } from '../engine/safe-regex';
 import { celString, celStringList, re2Difference } from './cel-text';
+import type { ExemptionFinding, ExemptionTerm } from './compile';
 import { hostPaths } from './host-paths';
 import { IMG, imageGlobCel, parsedImagesCel } from './image-cel';
+import { podSecurity } from './pod-security';
 
 export interface FamilyContext {
   policy: Policy;
@@ -20,15 +22,14 @@ export interface FamilyContext {
   ruleName: string;
   targets: readonly Target[];
   /** CEL "an exemption relieves this finding" (compile.ts exemptionCel), or why not expressible. */
-  exemption: (
-    control: string,
-    finding: { value: string; image?: string; fields: (t: Target) => (string | undefined)[] },
-  ) => string | { reason: string };
+  exemption: (control: string, finding: ExemptionFinding & { value: string }) => string | { reason: string };
+  /** The exemption terms for one finding of `control` (compile.ts exemptionTerms): partial relief. */
+  exemptionTerms: (control: string, finding: ExemptionFinding) => ExemptionTerm[] | { reason: string };
 }
 
 export type FamilyCompiler = (rule: Rule, ctx: FamilyContext) => string | { reason: string };
 
-function fieldOf(pointer: string): string {
+export function fieldOf(pointer: string): string {
   return pointer
     .slice(1)
     .split('/')
@@ -53,11 +54,12 @@ export function lineCel(policy: Policy, rule: string, control: string, allowed: 
 }
 
 /** showValue of runtime/engine/own-fields.ts for a string (code points; see the README's caveat). */
-function showString(v: string): string {
+export function showString(v: string): string {
   return `(size(${v}) > 120 ? ${v}.substring(0, 120) + "…" : ${v})`;
 }
 
-function unless(exempt: string, line: string): string {
+/** CEL list<string>: `[line]` unless the CEL bool `exempt` holds. */
+export function unless(exempt: string, line: string): string {
   if (exempt === 'true') return '[]';
   if (exempt === 'false') return `[${line}]`;
   return `(${exempt} ? [] : [${line}])`;
@@ -253,5 +255,7 @@ export const FAMILY_COMPILERS: Partial<Record<RuleType, FamilyCompiler>> = {
   disallowLatestTag,
   requireDigest,
   allowedRegistries,
+  // Called through: pod-security.ts imports this module's helpers (no binding is read at load).
+  podSecurity: (rule, ctx) => podSecurity(rule, ctx),
   hostPaths: (rule, ctx) => hostPaths(rule, ctx),
 };

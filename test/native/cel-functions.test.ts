@@ -10,7 +10,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Policy } from '../../runtime/bundle';
+import { POD_TARGET, type Policy, type Rule } from '../../runtime/bundle';
+import { compilePolicy } from '../../runtime/native';
+import { podSecurityCompiler } from '../../runtime/native/pod-security';
+import { NATIVE_PSS_CONTROLS } from '../../runtime/native/pss/registry';
 import { expressionsOf } from './cel-harness';
 import { compileForTest } from './differential';
 
@@ -77,6 +80,24 @@ describe('CEL functions of generated policies', () => {
     for (const p of bundle.policies) {
       const objects = compileForTest(p).objects;
       if (objects !== undefined) for (const e of expressionsOf(objects)) functionsUsed(e).forEach((f) => used.add(f));
+    }
+    expect(used.size).toBeGreaterThan(5);
+    expect([...used].filter((f) => KUBERNETES_1_30[f] === undefined)).toEqual([]);
+  });
+
+  it('use only functions of the Kubernetes 1.30 CEL environment in every compiled Pod Security control', () => {
+    const used = new Set<string>();
+    for (const level of ['baseline', 'restricted'] as const) {
+      const rule = { name: 'pss', type: 'podSecurity', level, version: 'latest', target: POD_TARGET } as Rule;
+      const controls = NATIVE_PSS_CONTROLS.map((c) => ({ control: c.id, images: ['registry.example.com/**'], values: ['x'] }));
+      const policy: Policy = {
+        name: 'pss', mode: 'Enforce', failurePolicy: 'Fail', timeoutSeconds: 10, controllers: [], match: { kinds: ['Pod'], operations: ['CREATE'] }, rules: [rule],
+        exemptions: [{ name: 'e', owner: 'o', reason: 'r', namespaces: ['a-*'], controls }],
+      };
+      for (const c of NATIVE_PSS_CONTROLS) {
+        const objects = compilePolicy(policy, { selectors: { namespaceSelector: {} }, families: { podSecurity: podSecurityCompiler(NATIVE_PSS_CONTROLS, c.id) } }).objects;
+        if (objects !== undefined) for (const e of expressionsOf(objects)) functionsUsed(e).forEach((f) => used.add(f));
+      }
     }
     expect(used.size).toBeGreaterThan(5);
     expect([...used].filter((f) => KUBERNETES_1_30[f] === undefined)).toEqual([]);

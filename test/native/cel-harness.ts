@@ -84,14 +84,25 @@ function matches(spec: VapSpec, req: NativeRequest): boolean {
   return true;
 }
 
+/**
+ * A JSON value as the API server hands it to CEL: integers are CEL ints (the schema types every
+ * number of a pod spec int32 or int64), not doubles as cel-js reads JavaScript numbers.
+ */
+export function celValue(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : v;
+  if (Array.isArray(v)) return v.map(celValue);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, celValue(x)]));
+  return v;
+}
+
 /** Evaluate one generated policy on one request (errors propagate: a test then fails). */
 export function evaluateNative(objects: NativeObjects, req: NativeRequest): NativeOutcome {
   const spec = vapSpec(objects);
   if (!matches(spec, req)) return { matched: false, failures: [] };
   const variables: Record<string, unknown> = {};
   const ctx: Record<string, unknown> = {
-    object: req.object,
-    oldObject: req.oldObject ?? null,
+    object: celValue(req.object),
+    oldObject: celValue(req.oldObject ?? null),
     request: { operation: req.operation, kind: req.kind, resource: req.resource, subResource: req.subResource ?? '', namespace: req.namespace },
     variables,
   };

@@ -1,0 +1,372 @@
+/**
+ * Differential tests of the podSecurity family in CEL (runtime/native/pod-security.ts and
+ * runtime/native/pss/): every compiled control is compared alone with the engine's findings of
+ * that control (lines, in order, after exemptions) over the upstream Pod Security fixtures (every
+ * level and version) and fast-check generated Pods and controllers with exemptions; the whole rule
+ * is compared wherever every applying control compiles.
+ */
+import path from 'node:path';
+import fc from 'fast-check';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { CONTROLLER_TARGETS, POD_TARGET, type Exemption, type Policy, type PssControl, type Rule, type Target } from '../../runtime/bundle';
+import { evaluateNow } from '../../runtime/engine/evaluate';
+import type { PssLevel } from '../../runtime/engine/pss/check';
+import { PSS_CHECKS, checksFor } from '../../runtime/engine/pss/registry';
+import type { AdmissionInput, Decision } from '../../runtime/engine/types';
+import { compilePolicy, type CompiledPolicy } from '../../runtime/native';
+import { podSecurityCompiler } from '../../runtime/native/pod-security';
+import { NATIVE_PSS_CONTROLS } from '../../runtime/native/pss/registry';
+import { violationLine } from '../../runtime/server/violation-text';
+import { webhookSelectors } from '../../constructs/webhook-groups';
+import { readArchive } from '../conformance/archive';
+import { evaluateNative, type NativeRequest } from './cel-harness';
+import { NEVER, RUNTIME_NAMESPACE, compileForTest, expectEqual } from './differential';
+
+const ROOT = path.resolve(__dirname, '../..');
+const TARGETS: Target[] = [POD_TARGET, ...Object.values(CONTROLLER_TARGETS)];
+const COMPILED = NATIVE_PSS_CONTROLS.map((c) => c.id);
+
+function targetOf(kind: string): Target {
+  const t = TARGETS.find((x) => x.kind === kind);
+  if (t === undefined) throw new Error(`no target ${kind}`);
+  return t;
+}
+
+function pssPolicy(level: PssLevel, version: string, options: { kinds?: readonly string[]; exemptions?: Exemption[]; mode?: 'Audit' | 'Enforce'; help?: string } = {}): Policy {
+  const kinds = options.kinds ?? ['Pod'];
+  const rules = kinds.map((k) => {
+    const base = { name: 'pss', type: 'podSecurity', level, version, target: targetOf(k) };
+    return (k === 'Pod' ? base : { ...base, name: `autogen-${k.toLowerCase()}-pss`, autogenFrom: 'pss' }) as Rule;
+  });
+  const policy: Policy = {
+    name: 'pod-security',
+    mode: options.mode ?? 'Enforce',
+    failurePolicy: 'Fail',
+    timeoutSeconds: 10,
+    controllers: kinds.filter((k) => k !== 'Pod'),
+    match: { kinds: [...kinds], operations: ['CREATE', 'UPDATE'] },
+    rules,
+    exemptions: options.exemptions ?? [],
+  };
+  if (options.help !== undefined) policy.exemptionHelp = options.help;
+  return policy;
+}
+
+/** The policy with its podSecurity rule compiled to the lines of `control` alone. */
+function compileControl(policy: Policy, control: PssControl): CompiledPolicy {
+  const selectors = webhookSelectors(policy.match, policy.exclude, NEVER);
+  if (typeof selectors === 'string') throw new Error(selectors);
+  return compilePolicy(policy, { selectors, families: { podSecurity: podSecurityCompiler(NATIVE_PSS_CONTROLS, control) } });
+}
+
+function requestFor(object: Record<string, unknown>, namespace = 'payments'): NativeRequest {
+  const t = targetOf(String(object.kind));
+  return {
+    operation: 'CREATE',
+    kind: { group: t.group, version: t.version, kind: t.kind },
+    resource: { group: t.group, version: t.version, resource: t.resource },
+    namespace,
+    object,
+  };
+}
+
+/** The engine's lines of `control` and the CEL lines of the control compiled alone, joined. */
+function controlLines(policy: Policy, compiled: CompiledPolicy, control: PssControl, req: NativeRequest): { engine: string; native: string } {
+  const objects = compiled.objects;
+  if (objects === undefined) throw new Error(`${control}: ${JSON.stringify(compiled.results)}`);
+  const input: AdmissionInput = {
+    uid: 'u',
+    kind: req.kind,
+    resource: req.resource,
+    operation: req.operation,
+    namespace: req.namespace,
+    object: req.object,
+    ...(req.subResource !== undefined ? { subResource: req.subResource } : {}),
+    ...(req.oldObject !== undefined ? { oldObject: req.oldObject } : {}),
+  };
+  const decision = evaluateNow('validate', input, [policy], { now: new Date('2026-06-01T00:00:00Z'), excludedNamespaces: [RUNTIME_NAMESPACE], podDefaults: [policy] }) as Decision;
+  expect(decision.errors).toEqual([]);
+  const native = evaluateNative(objects, req);
+  const engine = native.matched ? [...decision.violations, ...decision.warnings].filter((v) => v.control === control).map(violationLine).join(' | ') : '';
+  return { engine, native: native.failures.map((f) => f.message).join(' | ') };
+}
+
+function expectControl(policy: Policy, compiled: CompiledPolicy, control: PssControl, req: NativeRequest): string {
+  const c = controlLines(policy, compiled, control, req);
+  expect(c.native, `${control} on ${JSON.stringify(req.object).slice(0, 400)}`).toEqual(c.engine);
+  return c.native;
+}
+
+/** Memoized per (policy object, control). */
+const compiledControls = new WeakMap<Policy, Map<PssControl, CompiledPolicy>>();
+function controlOf(policy: Policy, control: PssControl): CompiledPolicy {
+  let byControl = compiledControls.get(policy);
+  if (byControl === undefined) compiledControls.set(policy, (byControl = new Map()));
+  let c = byControl.get(control);
+  if (c === undefined) byControl.set(control, (c = compileControl(policy, control)));
+  return c;
+}
+
+function applies(level: PssLevel, version: string, control: PssControl): boolean {
+  return checksFor(level, version).some((c) => c.id === control);
+}
+
+describe('native Pod Security controls: shape', () => {
+  it('every compiled control has the revisions (minVersions) of the engine check', () => {
+    for (const native of NATIVE_PSS_CONTROLS) {
+      const check = PSS_CHECKS.find((c) => c.id === native.id);
+      expect(check, native.id).toBeDefined();
+      expect(native.revisions.map((r) => r.minVersion), native.id).toEqual(check?.revisions.map((r) => r.minVersion));
+    }
+  });
+
+  it('a rule whose applying controls are not all compiled stays on the webhook, naming the control', () => {
+    const missing = PSS_CHECKS.map((c) => c.id).filter((id) => !COMPILED.includes(id));
+    if (missing.length === 0) return;
+    const [result] = compileForTest(pssPolicy('restricted', 'latest')).results;
+    expect(result.kind).toBe('notExpressible');
+    expect(result.kind === 'notExpressible' && result.reason).toMatch(/^Pod Security control \S+ \(restricted at latest\) is not compiled to CEL in this version$/);
+  });
+});
+
+describe('native Pod Security controls vs engine: upstream Pod Security fixtures', () => {
+  const files = readArchive(path.join(ROOT, 'test/conformance/pss-upstream/fixtures.ndjson.gz'));
+  const policies = new Map<string, Policy>();
+
+  it('give the engine lines of each compiled control on every fixture (every level and version)', () => {
+    let compared = 0;
+    let denied = 0;
+    const seen = new Set<PssControl>();
+    for (const [file, content] of files) {
+      const m = /^(baseline|restricted)\/(v1\.\d+)\/(pass|fail)\/[^/]+\.yaml$/.exec(file);
+      if (m === null) continue;
+      const level = m[1] as PssLevel;
+      const version = m[2];
+      const key = `${level}/${version}`;
+      let policy = policies.get(key);
+      if (policy === undefined) policies.set(key, (policy = pssPolicy(level, version)));
+      for (const doc of parseAllDocuments(content)) {
+        const object = doc.toJS() as Record<string, unknown> | null;
+        if (object === null || object.kind !== 'Pod') continue;
+        for (const control of COMPILED) {
+          if (!applies(level, version, control)) continue;
+          const line = expectControl(policy, controlOf(policy, control), control, requestFor(object));
+          compared += 1;
+          if (line !== '') {
+            denied += 1;
+            seen.add(control);
+          }
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(10000);
+    expect(denied).toBeGreaterThan(100);
+    expect([...seen].sort()).toEqual([...COMPILED].sort());
+  });
+
+  it('decide every fixture exactly as the engine with the whole rule wherever every applying control compiles', () => {
+    let whole = 0;
+    let refused = 0;
+    for (const [file, content] of files) {
+      const m = /^(baseline|restricted)\/(v1\.\d+)\/(pass|fail)\/[^/]+\.yaml$/.exec(file);
+      if (m === null) continue;
+      const policy = pssPolicy(m[1] as PssLevel, m[2]);
+      const compiled = compileForTest(policy);
+      const missing = checksFor(m[1] as PssLevel, m[2]).filter((c) => !COMPILED.includes(c.id));
+      expect(compiled.results[0].kind).toBe(missing.length === 0 ? 'compiled' : 'notExpressible');
+      if (missing.length > 0) {
+        refused += 1;
+        continue;
+      }
+      for (const doc of parseAllDocuments(content)) {
+        const object = doc.toJS() as Record<string, unknown> | null;
+        if (object !== null && object.kind === 'Pod') expectEqual(policy, compiled, requestFor(object));
+      }
+      whole += 1;
+    }
+    expect(whole + refused).toBeGreaterThan(4000);
+  });
+});
+
+// ---- generated policies, exemptions and workloads ----------------------------------------------
+
+const KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
+const VERSIONS = ['v1.0', 'v1.8', 'v1.22', 'v1.23', 'v1.24', 'v1.25', 'v1.34', 'v1.35', 'latest', 'v1.99'];
+const NAMESPACES = ['apps', 'apps-b', 'team-x', 'ops'];
+const CAPS = ['ALL', 'NET_BIND_SERVICE', 'CHOWN', 'SYS_ADMIN', 'NET_RAW', 'sys_admin', 'KILL', 'a"b\\c', 'x\ny', ''];
+const IMAGES = ['nginx', 'registry.example.com/app:v1', 'registry.example.com/team/app', 'Bad Image', ''];
+const HOST_PATHS = ['/var/log', '/', '/etc/x"y', ''];
+
+/** Exempt fields: exemptField names, container-relative fields, full fields with indexes (of Pods and templates). */
+const FIELDS = [
+  'hostPID', 'hostNetwork', 'spec.hostIPC', 'spec.template.spec.hostPID',
+  'securityContext.privileged', 'spec.containers[0].securityContext.privileged', 'spec.template.spec.initContainers[0].securityContext.privileged', 'spec.containers[01].securityContext.privileged',
+  'securityContext.windowsOptions.hostProcess', 'spec.securityContext.windowsOptions.hostProcess', 'spec.ephemeralContainers[0].securityContext.windowsOptions.hostProcess',
+  'capabilities.add', 'capabilities.drop', 'securityContext.capabilities.add', 'spec.containers[1].securityContext.capabilities.drop',
+  'hostPath.path', 'spec.volumes[0].hostPath', 'spec.template.spec.volumes[1].hostPath', 'volumes[0].hostPath',
+  'ports.hostPort', 'ports[1].hostPort', 'spec.containers[0].ports[0].hostPort', 'spec.jobTemplate.spec.template.spec.containers[1].ports[1].hostPort',
+  'allowPrivilegeEscalation', 'securityContext.allowPrivilegeEscalation', 'runAsNonRoot', 'spec.securityContext.runAsNonRoot', 'runAsUser', 'securityContext.runAsUser',
+  'image',
+];
+const VALUES = ['true', 'false', 'SYS_ADMIN', 'NET_RAW', 'sys_admin', 'a"b\\c', 'KILL', '8080', '80', '/var/log', '/', '', '0', '<unset>'];
+
+const selector = fc.record({ matchLabels: fc.dictionary(fc.constantFrom('app', 'tier'), fc.constantFrom('web', 'db'), { minKeys: 1, maxKeys: 1 }) });
+
+/** Mostly undefined: exemptions in scope more often than not. */
+function rarely<T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
+  return fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: arb, weight: 1 });
+}
+
+const exemptionArb: fc.Arbitrary<Exemption> = fc
+  .record({
+    namespaces: rarely(fc.subarray(['apps', 'apps-*', 'team-?', 'ops', '*'])),
+    objectSelector: rarely(selector),
+    namespaceSelector: rarely(selector),
+    controls: fc.array(
+      fc.record({
+        control: fc.constantFrom(...COMPILED, 'other'),
+        field: fc.option(fc.constantFrom(...FIELDS), { nil: undefined }),
+        values: fc.option(fc.subarray(VALUES, { maxLength: 3 }), { nil: undefined }),
+        images: rarely(fc.constantFrom(['registry.example.com/**'], ['nginx', 'bad glob'], ['**/app:v1'])),
+      }),
+      { maxLength: 3 },
+    ),
+  })
+  .map((e) => {
+    const out: Exemption = { name: 'ex', owner: 'o', reason: 'r', controls: e.controls.map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as Exemption['controls'][number]) };
+    if (e.namespaces !== undefined) out.namespaces = e.namespaces;
+    if (e.objectSelector !== undefined) out.objectSelector = e.objectSelector;
+    if (e.namespaceSelector !== undefined) out.namespaceSelector = e.namespaceSelector;
+    return out;
+  });
+
+const policyArb: fc.Arbitrary<Policy> = fc
+  .record({
+    level: fc.constantFrom<PssLevel>('baseline', 'restricted'),
+    version: fc.constantFrom(...VERSIONS),
+    kinds: fc.subarray(KINDS, { minLength: 1 }),
+    mode: fc.constantFrom<'Audit' | 'Enforce'>('Audit', 'Enforce'),
+    exemptions: fc.array(exemptionArb, { maxLength: 3 }),
+    help: fc.option(fc.constantFrom('https://example.com/ask', 'ask #platform (allowed: never)  '), { nil: undefined }),
+  })
+  .map((p) => pssPolicy(p.level, p.version, { kinds: p.kinds, mode: p.mode, exemptions: p.exemptions.map((e, i) => ({ ...e, name: `ex-${i}` })), ...(p.help !== undefined ? { help: p.help } : {}) }));
+
+const boolOpt = fc.option(fc.boolean(), { nil: undefined });
+const securityContextArb = fc.record(
+  {
+    privileged: boolOpt,
+    allowPrivilegeEscalation: boolOpt,
+    runAsNonRoot: boolOpt,
+    runAsUser: fc.option(fc.constantFrom(0, 1000), { nil: undefined }),
+    windowsOptions: fc.record({ hostProcess: boolOpt }, { requiredKeys: [] }),
+    capabilities: fc.record({ add: fc.array(fc.constantFrom(...CAPS), { maxLength: 4 }), drop: fc.array(fc.constantFrom(...CAPS), { maxLength: 2 }) }, { requiredKeys: [] }),
+  },
+  { requiredKeys: [] },
+);
+const portsArb = fc.array(
+  fc.record({ containerPort: fc.constantFrom(80, 8080), hostPort: fc.option(fc.constantFrom(0, 80, 8080), { nil: undefined }) }, { requiredKeys: ['containerPort'] }).map((p) => Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined))),
+  { maxLength: 3 },
+);
+const containerArb = fc.record({ image: fc.option(fc.constantFrom(...IMAGES), { nil: undefined }), securityContext: fc.option(securityContextArb, { nil: undefined }), ports: fc.option(portsArb, { nil: undefined }) });
+function containers(prefix: string, list: { image?: string; securityContext?: unknown; ports?: unknown }[]): Record<string, unknown>[] {
+  return list.map((c, i) => Object.fromEntries(Object.entries({ name: `${prefix}${i}`, ...c }).filter(([, v]) => v !== undefined)));
+}
+const podSpecArb = fc
+  .record(
+    {
+      hostPID: boolOpt,
+      hostIPC: boolOpt,
+      hostNetwork: boolOpt,
+      hostUsers: boolOpt,
+      os: fc.option(fc.record({ name: fc.constantFrom('linux', 'windows') }), { nil: undefined }),
+      securityContext: fc.option(fc.record({ runAsNonRoot: boolOpt, runAsUser: fc.option(fc.constantFrom(0, 1000), { nil: undefined }), windowsOptions: fc.record({ hostProcess: boolOpt }, { requiredKeys: [] }) }, { requiredKeys: [] }), { nil: undefined }),
+      volumes: fc.array(fc.oneof(fc.constantFrom(...HOST_PATHS).map((p) => ({ hostPath: { path: p } })), fc.constant({ emptyDir: {} })), { maxLength: 3 }),
+      containers: fc.array(containerArb, { minLength: 1, maxLength: 3 }),
+      initContainers: fc.array(containerArb, { maxLength: 2 }),
+      ephemeralContainers: fc.array(containerArb, { maxLength: 1 }),
+    },
+    { requiredKeys: ['containers'] },
+  )
+  .map((s) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(s)) {
+      if (v === undefined) continue;
+      if (k === 'volumes') out.volumes = (v as object[]).map((x, i) => ({ name: `vol-${i}`, ...x }));
+      else if (k === 'containers') out.containers = containers('c', v as never);
+      else if (k === 'initContainers') out.initContainers = containers('init', v as never);
+      else if (k === 'ephemeralContainers') out.ephemeralContainers = containers('debug', v as never);
+      else out[k] = v;
+    }
+    return out;
+  });
+
+function workload(kind: string, labels: Record<string, string> | undefined, spec: Record<string, unknown>): Record<string, unknown> {
+  const meta = { name: 'w', ...(labels !== undefined ? { labels } : {}) };
+  const t = targetOf(kind);
+  if (kind === 'Pod') return { apiVersion: 'v1', kind, metadata: meta, spec };
+  // Templates have no ephemeral containers (the API server's schema).
+  const { ephemeralContainers: _e, ...podSpec } = spec;
+  const template = { metadata: { labels: { app: 'x' } }, spec: podSpec };
+  const apiVersion = t.group === '' ? 'v1' : `${t.group}/v1`;
+  return { apiVersion, kind, metadata: meta, spec: kind === 'CronJob' ? { schedule: '* * * * *', jobTemplate: { spec: { template } } } : { template } };
+}
+
+const requestArb = (policy: Policy): fc.Arbitrary<NativeRequest> =>
+  fc
+    .record({
+      kind: fc.constantFrom(...policy.match.kinds),
+      namespace: fc.constantFrom(...NAMESPACES),
+      labels: fc.option(fc.dictionary(fc.constantFrom('app', 'tier'), fc.constantFrom('web', 'db'), { maxKeys: 2 }), { nil: undefined }),
+      spec: podSpecArb,
+    })
+    .map(({ kind, namespace, labels, spec }) => requestFor(workload(kind, labels, spec), namespace));
+
+describe('native Pod Security controls vs engine: generated policies, exemptions and workloads', () => {
+  it('give the engine lines of each compiled control on generated Pods and controllers', () => {
+    let compared = 0;
+    let lines = 0;
+    let relieved = 0;
+    let partial = 0;
+    fc.assert(
+      fc.property(
+        policyArb.chain((p) => fc.tuple(fc.constant(p), fc.array(requestArb(p), { minLength: 1, maxLength: 4 }))),
+        ([policy, requests]) => {
+          const rule = policy.rules[0] as Rule & { level: PssLevel; version: string };
+          const bare = { ...policy, exemptions: [] };
+          for (const control of COMPILED) {
+            if (!applies(rule.level, rule.version, control)) continue;
+            const compiled = controlOf(policy, control);
+            for (const req of requests) {
+              const line = expectControl(policy, compiled, control, req);
+              compared += 1;
+              if (line !== '') lines += 1;
+              if (line.includes('(exempted: ')) partial += 1;
+              if (policy.exemptions.length > 0 && line !== expectControl(bare, controlOf(bare, control), control, req)) relieved += 1;
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(compared).toBeGreaterThan(1000);
+    expect(lines).toBeGreaterThan(300);
+    expect(relieved).toBeGreaterThan(20);
+    expect(partial).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('native Pod Security controls: the oracle sees a change', () => {
+  it('fails when a generated control expression is altered', () => {
+    const policy = pssPolicy('baseline', 'latest');
+    const compiled = controlOf(policy, 'privileged');
+    const objects = structuredClone(compiled.objects as NonNullable<CompiledPolicy['objects']>);
+    const variables = (objects.policy as { spec: { variables: { name: string; expression: string }[] } }).spec.variables;
+    const rule = variables[variables.length - 1];
+    expect(rule.expression).toContain('"init container \\""');
+    rule.expression = rule.expression.replace('"init container \\""', '"container \\""');
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { initContainers: [{ name: 'i', image: 'x', securityContext: { privileged: true } }], containers: [{ name: 'c', image: 'x' }] } };
+    expect(() => expectControl(policy, { ...compiled, objects }, 'privileged', requestFor(pod))).toThrow(/privileged on/);
+    expect(expectControl(policy, compiled, 'privileged', requestFor(pod))).toContain('init container "i" securityContext.privileged=true is not allowed');
+  });
+});
