@@ -20,6 +20,9 @@ export function createReferenceApp(props: PortcullisAppProps = {}, config: TeamC
     exemptionHelp: config.exemptionHelp,
     // Alerts, PodMonitor and Grafana dashboard (35-observability.k8s.yaml); needs prometheus-operator.
     observability: {},
+    // Validations CEL expresses exactly run inside the API server (45-native-policies.k8s.yaml,
+    // Kubernetes 1.30+); signatures, mutations and the rest stay on the webhook.
+    enforcement: 'hybrid',
     ...props,
   });
   // Mutating policies first (their order within a webhook is fixed by the engine contract anyway).

@@ -31,12 +31,14 @@ describe('docs/argocd-application.yaml', () => {
     expect(app.spec.destination.namespace).toBe(objects.find((o) => o.kind === 'Namespace')?.metadata.name);
   });
 
-  it('relies on the synthesized sync waves: webhook configurations last', () => {
+  it('relies on the synthesized sync waves: admission configuration (webhooks and ValidatingAdmissionPolicies) last', () => {
     const wave = (o: K8sObject) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
     expect(objects.every((o) => Number.isInteger(wave(o)))).toBe(true);
-    const webhooks = objects.filter((o) => /WebhookConfiguration$/.test(o.kind));
-    expect(webhooks.length).toBe(2);
-    const others = objects.filter((o) => !/WebhookConfiguration$/.test(o.kind));
+    const admission = /WebhookConfiguration$|^ValidatingAdmissionPolicy(Binding)?$/;
+    const webhooks = objects.filter((o) => admission.test(o.kind));
+    expect(webhooks.filter((o) => /WebhookConfiguration$/.test(o.kind)).length).toBe(2);
+    expect(webhooks.length).toBeGreaterThan(2);
+    const others = objects.filter((o) => !admission.test(o.kind));
     expect(Math.min(...webhooks.map(wave))).toBeGreaterThan(Math.max(...others.map(wave)));
     expect(app.spec.syncPolicy.syncOptions).not.toContain('PruneLast=true');
   });

@@ -62,6 +62,7 @@ describe('dist/ of the reference policy set', () => {
       '30-runtime.k8s.yaml',
       '35-observability.k8s.yaml',
       '40-webhooks.k8s.yaml',
+      '45-native-policies.k8s.yaml',
       'portcullis-bundle.json',
       'portcullis-bundle.schema.json',
     ]);
@@ -72,18 +73,24 @@ describe('dist/ of the reference policy set', () => {
     expect(kinds('30-runtime.k8s.yaml')).toEqual(['Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']);
     expect(kinds('35-observability.k8s.yaml')).toEqual(['PodMonitor', 'PrometheusRule', 'ConfigMap']);
     expect(kinds('40-webhooks.k8s.yaml')).toEqual(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
+    // Hybrid enforcement: one policy + binding per policy with rules that run in the API server.
+    expect(kinds('45-native-policies.k8s.yaml')).toEqual(
+      ['image-references', 'host-isolation', 'required-labels'].flatMap(() => ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']),
+    );
   });
 
-  it('holds only valid Kubernetes objects (published schemas; fields all defined in v1.28)', () => {
+  it('holds only valid Kubernetes objects (published schemas; fields all defined in v1.28, ValidatingAdmissionPolicies in v1.30)', () => {
     for (const o of objects) {
       // prometheus-operator's CRDs (the observability pack): checked against their CRD fields.
-      const problems = o.apiVersion.startsWith('monitoring.coreos.com/') ? checkMonitoringObject(o) : checkKubernetesObject(o).problems;
+      let problems = o.apiVersion.startsWith('monitoring.coreos.com/') ? checkMonitoringObject(o) : checkKubernetesObject(o).problems;
+      // admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is GA in 1.30 (hybrid enforcement's minimum).
+      if (o.kind.startsWith('ValidatingAdmissionPolicy')) problems = problems.filter((p) => p !== `admissionregistration.k8s.io/v1 ${o.kind} is not in the Kubernetes 1.28 API`);
       expect(problems, `${o.kind}/${o.metadata.name}`).toEqual([]);
     }
   });
 
   it('puts namespaced objects in the runtime namespace and cluster-scoped ones in none', () => {
-    const clusterScoped = new Set(['Namespace', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
+    const clusterScoped = new Set(['Namespace', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
     for (const o of objects) {
       expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(clusterScoped.has(o.kind) ? undefined : 'portcullis-system');
     }

@@ -99,7 +99,6 @@ export async function scrapeReferenceServer(): Promise<ReferenceScrape> {
     await send('/mutate/ignore-5s', pod('api', [container(signed)], 'payments'));
     await send('/mutate/fail-15s', pod('api', [container(signed)], 'payments'));
     await send('/validate/fail-10s', pod('api', [container(signed)], 'payments'));
-    await send('/validate/fail-10s-9f8adde5', pod('api', [container(signed)], 'payments'));
     await send('/validate/fail-15s', pod('api', [container(signed)], 'payments'));
     await send('/validate/ignore-15s', pod('api', [container(signed)], 'payments'));
     await send('/validate/fail-15s', pod('unsigned', [container(`${REGISTRY}/payments/unsigned@${DIGEST('c')}`)], 'payments'));
