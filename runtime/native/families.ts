@@ -14,6 +14,7 @@ import { celString, celStringList, re2Difference } from './cel-text';
 import type { ExemptionFinding, ExemptionTerm } from './compile';
 import { hostPaths } from './host-paths';
 import { IMG, imageGlobCel, parsedImagesCel } from './image-cel';
+import { requireResources } from './require-resources';
 import { podSecurity } from './pod-security';
 
 export interface FamilyContext {
@@ -258,4 +259,5 @@ export const FAMILY_COMPILERS: Partial<Record<RuleType, FamilyCompiler>> = {
   // Called through: pod-security.ts imports this module's helpers (no binding is read at load).
   podSecurity: (rule, ctx) => podSecurity(rule, ctx),
   hostPaths: (rule, ctx) => hostPaths(rule, ctx),
+  requireResources: (rule, ctx) => requireResources(rule, ctx),
 };

@@ -19,10 +19,10 @@
  * Not compiled: an exemption naming a volume or a mount by index (`spec.volumes[2].hostPath.path`,
  * `volumeMounts[0].readOnly`), and, when a prefix is read-only, an exemption narrowing by image.
  */
-import type { HostPathsRule, Policy } from '../bundle';
+import type { HostPathsRule } from '../bundle';
 import { normalizeHostPath } from '../engine/host-path';
 import { celString } from './cel-text';
-import { exemptionHelp } from '../engine/messages';
+import { lineCelDynamic } from './dynamic-line';
 import { lineCel, type FamilyCompiler } from './families';
 
 const CONTROL = 'hostPaths';
@@ -42,17 +42,6 @@ export function describeAllowed(rule: HostPathsRule): string {
 export function withinCel(path: string, prefix: string): string {
   if (prefix === '/') return 'true';
   return `(${path} == ${celString(prefix)} || ${path}.startsWith(${celString(`${prefix}/`)}))`;
-}
-
-/**
- * lineCel (families.ts) with an `allowed` that depends on the finding: `allowedPart` is a CEL string
- * expression for ` (allowed: …)`, appended unless the line already says `(allowed:`.
- */
-function lineCelDynamic(policy: Policy, rule: string, control: string, allowedPart: string, text: string): string {
-  const prefix = `[${policy.name}/${rule}] ${control}: `;
-  const suffix = `. To request an exemption: ${exemptionHelp(policy, control)}`.trimEnd();
-  const part = prefix.includes('(allowed:') ? '' : ` + (${text}.contains("(allowed:") ? "" : ${allowedPart})`;
-  return `${celString(prefix)} + ${text}${part} + ${celString(suffix)}`;
 }
 
 /** An exemption field that names a volume or a mount by its index: refused. */
@@ -96,7 +85,7 @@ export const hostPaths: FamilyCompiler = (r, ctx) => {
     const text =
       `${celString('container "')} + c.name + ${celString('" mounts hostPath volume "')} + y[0] + ${celString('" (')} + y[2] + ") writable: volumeMounts[" + ` +
       `string(c.volumeMounts.indexOf(m)) + "].readOnly=false is not allowed"`;
-    const line = lineCelDynamic(ctx.policy, ctx.ruleName, CONTROL, '" (allowed: readOnly: true (" + y[2] + " is allowed read-only only))"', `(${text})`);
+    const line = lineCelDynamic(ctx.policy, ctx.ruleName, CONTROL, '"readOnly: true (" + y[2] + " is allowed read-only only)"', `(${text})`);
     if (mountExempt !== 'true') {
       const mounts =
         `(has(c.volumeMounts) ? c.volumeMounts : []).filter(m, has(m.name) && m.name == y[0] && !(has(m.readOnly) && m.readOnly == true))` +

@@ -53,6 +53,18 @@ const KUBERNETES_1_30: Readonly<Record<string, string>> = {
   // Kubernetes regex library
   find: 'kubernetes regex library',
   findAll: 'kubernetes regex library',
+  // Kubernetes quantity library (1.28+): https://kubernetes.io/docs/reference/using-api/cel/#kubernetes-quantity-library
+  quantity: 'kubernetes quantity library',
+  isQuantity: 'kubernetes quantity library',
+  sign: 'kubernetes quantity library',
+  isInteger: 'kubernetes quantity library',
+  asInteger: 'kubernetes quantity library',
+  asApproximateFloat: 'kubernetes quantity library',
+  add: 'kubernetes quantity library',
+  sub: 'kubernetes quantity library',
+  compareTo: 'kubernetes quantity library',
+  isGreaterThan: 'kubernetes quantity library',
+  isLessThan: 'kubernetes quantity library',
 };
 
 /** Function names called in a CEL expression (string literals removed first). */
@@ -82,6 +94,23 @@ describe('CEL functions of generated policies', () => {
       if (objects !== undefined) for (const e of expressionsOf(objects)) functionsUsed(e).forEach((f) => used.add(f));
     }
     expect(used.size).toBeGreaterThan(5);
+    expect([...used].filter((f) => KUBERNETES_1_30[f] === undefined)).toEqual([]);
+  });
+
+  it('use only functions of the Kubernetes 1.30 CEL environment in compiled requireResources and hostPaths rules', () => {
+    const used = new Set<string>();
+    const rules = [
+      { name: 'res', type: 'requireResources', limits: ['cpu', 'memory'], requests: ['cpu'], maxLimits: { cpu: '2', memory: '1Gi' }, target: POD_TARGET },
+      { name: 'paths', type: 'hostPaths', allowed: [{ pathPrefix: '/var/log', readOnly: true }, { pathPrefix: '/data', readOnly: false }], target: POD_TARGET },
+    ] as Rule[];
+    const policy: Policy = {
+      name: 'p', mode: 'Enforce', failurePolicy: 'Fail', timeoutSeconds: 10, controllers: [], match: { kinds: ['Pod'], operations: ['CREATE'] }, rules,
+      exemptions: [{ name: 'e', owner: 'o', reason: 'r', namespaces: ['a-*'], controls: [{ control: 'requireResources', values: ['cpu'] }, { control: 'hostPaths', values: ['/x'] }] }],
+    };
+    const compiled = compileForTest(policy);
+    expect(compiled.results.map((r) => r.kind)).toEqual(['compiled', 'compiled']);
+    for (const e of expressionsOf(compiled.objects as NonNullable<typeof compiled.objects>)) functionsUsed(e).forEach((f) => used.add(f));
+    expect(used).toContain('quantity');
     expect([...used].filter((f) => KUBERNETES_1_30[f] === undefined)).toEqual([]);
   });
 
