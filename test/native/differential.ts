@@ -7,19 +7,12 @@ import { expect } from 'vitest';
 import type { Policy } from '../../runtime/bundle';
 import { evaluateNow } from '../../runtime/engine/evaluate';
 import type { AdmissionInput, Decision } from '../../runtime/engine/types';
-import { compilePolicy, type CompiledPolicy } from '../../runtime/native';
+import type { CompiledPolicy } from '../../runtime/native';
 import { violationLine } from '../../runtime/server/violation-text';
-import { webhookSelectors } from '../../constructs/webhook-groups';
 import { evaluateNative, type NativeRequest } from './cel-harness';
+import { RUNTIME_NAMESPACE } from './compile-input';
 
-export const RUNTIME_NAMESPACE = 'portcullis-system';
-export const NEVER = ['kube-node-lease', 'kube-public', 'kube-system', RUNTIME_NAMESPACE];
-
-export function compileForTest(policy: Policy): CompiledPolicy {
-  const selectors = webhookSelectors(policy.match, policy.exclude, NEVER);
-  if (typeof selectors === 'string') throw new Error(selectors);
-  return compilePolicy(policy, { selectors });
-}
+export { compileForTest, NEVER, RUNTIME_NAMESPACE } from './compile-input';
 
 export interface Comparison {
   engine: Record<string, string>;
