@@ -295,11 +295,30 @@ const podSpecArb = fc
       if (k === 'volumes') out.volumes = (v as object[]).map((x, i) => ({ name: `vol-${i}`, ...x }));
       else if (k === 'containers') out.containers = containers('c', v as never);
       else if (k === 'initContainers') out.initContainers = containers('init', v as never);
-      else if (k === 'ephemeralContainers') out.ephemeralContainers = containers('debug', v as never);
+      // Ephemeral containers have no ports (API-server validation).
+      else if (k === 'ephemeralContainers') out.ephemeralContainers = containers('debug', (v as { ports?: unknown }[]).map(({ ports: _p, ...c }) => c));
       else out[k] = v;
     }
-    return out;
+    return uniqueHostPorts(structuredClone(out));
   });
+
+/**
+ * The API server refuses two ports with the same protocol, hostIP and non-zero hostPort across the
+ * containers (and within each init container): a repeated host port becomes the next free one.
+ */
+function uniqueHostPorts(spec: Record<string, unknown>): Record<string, unknown> {
+  const used = new Set<number>();
+  for (const list of [spec.containers, spec.initContainers] as ({ ports?: { hostPort?: number }[] }[] | undefined)[]) {
+    for (const c of list ?? []) {
+      for (const p of c.ports ?? []) {
+        if (p.hostPort === undefined || p.hostPort === 0) continue;
+        while (used.has(p.hostPort)) p.hostPort += 1;
+        used.add(p.hostPort);
+      }
+    }
+  }
+  return spec;
+}
 
 function workload(kind: string, labels: Record<string, string> | undefined, spec: Record<string, unknown>): Record<string, unknown> {
   const meta = { name: 'w', ...(labels !== undefined ? { labels } : {}) };
@@ -319,8 +338,15 @@ const requestArb = (policy: Policy): fc.Arbitrary<NativeRequest> =>
       namespace: fc.constantFrom(...NAMESPACES),
       labels: fc.option(fc.dictionary(fc.constantFrom('app', 'tier'), fc.constantFrom('web', 'db'), { maxKeys: 2 }), { nil: undefined }),
       spec: podSpecArb,
+      update: fc.option(fc.record({ old: podSpecArb, same: fc.boolean(), ephemeral: fc.boolean() }), { nil: undefined }),
     })
-    .map(({ kind, namespace, labels, spec }) => requestFor(workload(kind, labels, spec), namespace));
+    .map(({ kind, namespace, labels, spec, update }) => {
+      const req = requestFor(workload(kind, labels, spec), namespace);
+      if (update === undefined) return req;
+      // An UPDATE: unchanged pod spec (not re-evaluated), a changed one, or `kubectl debug` on a Pod.
+      const old = workload(kind, labels, update.same ? spec : update.old);
+      return { ...req, operation: 'UPDATE', oldObject: old, ...(update.ephemeral && kind === 'Pod' ? { subResource: 'ephemeralcontainers' } : {}) };
+    });
 
 describe('native Pod Security controls vs engine: generated policies, exemptions and workloads', () => {
   it('give the engine lines of each compiled control on generated Pods and controllers', () => {
@@ -370,3 +396,62 @@ describe('native Pod Security controls: the oracle sees a change', () => {
     expect(expectControl(policy, compiled, 'privileged', requestFor(pod))).toContain('init container "i" securityContext.privileged=true is not allowed');
   });
 });
+
+describe('native Pod Security controls vs engine: capabilities, repeated values and partial relief', () => {
+  const CAP_FIELDS = ['capabilities.add', 'securityContext.capabilities.add', 'spec.containers[0].securityContext.capabilities.add', 'spec.template.spec.containers[1].securityContext.capabilities.add', 'capabilities.drop'];
+  const capExemption: fc.Arbitrary<Exemption> = fc
+    .record({
+      namespaces: rarely(fc.constantFrom<string[]>(['apps'], ['team-?'])),
+      controls: fc.array(
+        fc.record({
+          control: fc.constantFrom('capabilities_baseline', 'capabilities_restricted'),
+          field: rarely(fc.constantFrom(...CAP_FIELDS)),
+          values: fc.subarray(CAPS, { minLength: 1, maxLength: 4 }),
+          images: rarely(fc.constantFrom(['registry.example.com/**'], ['nginx'])),
+        }),
+        { minLength: 1, maxLength: 3 },
+      ),
+    })
+    .map((e) => {
+      const out: Exemption = { name: 'ex', owner: 'o', reason: 'r', controls: e.controls.map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as Exemption['controls'][number]) };
+      if (e.namespaces !== undefined) out.namespaces = e.namespaces;
+      return out;
+    });
+  const capPolicy = fc
+    .record({ level: fc.constantFrom<PssLevel>('baseline', 'restricted'), kinds: fc.subarray(['Pod', 'Deployment'], { minLength: 1 }), exemptions: fc.array(capExemption, { minLength: 1, maxLength: 3 }) })
+    .map((p) => pssPolicy(p.level, 'latest', { kinds: p.kinds, exemptions: p.exemptions.map((e, i) => ({ ...e, name: `ex-${i}` })) }));
+  const capContainers = fc.array(
+    fc.record({ image: fc.constantFrom(...IMAGES), add: fc.array(fc.constantFrom(...CAPS), { maxLength: 7 }), drop: fc.option(fc.array(fc.constantFrom(...CAPS), { maxLength: 2 }), { nil: undefined }) }),
+    { minLength: 1, maxLength: 3 },
+  );
+
+  it('relieve values one by one and list the rest with (exempted: …) exactly as the engine', () => {
+    let partial = 0;
+    let compared = 0;
+    fc.assert(
+      fc.property(capPolicy, capContainers, fc.constantFrom(...NAMESPACES), (policy, list, namespace) => {
+        const spec = { containers: list.map((c, i) => ({ name: `c${i}`, image: c.image, securityContext: { capabilities: { add: c.add, ...(c.drop !== undefined ? { drop: c.drop } : {}) } } })) };
+        const rule = policy.rules[0] as Rule & { level: PssLevel };
+        const control = rule.level === 'baseline' ? 'capabilities_baseline' : 'capabilities_restricted';
+        for (const kind of policy.match.kinds) {
+          const line = expectControl(policy, controlOf(policy, control), control, requestFor(workload(kind, undefined, spec), namespace));
+          compared += 1;
+          if (line.includes('(exempted: ')) partial += 1;
+        }
+      }),
+      { numRuns: 400 },
+    );
+    expect(compared).toBeGreaterThan(400);
+    expect(partial).toBeGreaterThan(30);
+  });
+
+  it('lists repeated capabilities once, where each first occurs (16 distinct values deep)', () => {
+    const policy = pssPolicy('baseline', 'latest');
+    const many = Array.from({ length: 16 }, (_, i) => `CAP_${i}`);
+    for (const add of [['B', 'A', 'B', 'C', 'A'], [...many, ...many.reverse()], ['X', 'Y', 'X', ...many]]) {
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x', securityContext: { capabilities: { add } } }] } };
+      expect(expectControl(policy, controlOf(policy, 'capabilities_baseline'), 'capabilities_baseline', requestFor(pod))).toContain(`add=${JSON.stringify([...new Set(add)])} is not allowed`);
+    }
+  });
+});
+

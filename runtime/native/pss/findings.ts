@@ -14,10 +14,10 @@ import { celString, celStringList, re2Literal } from '../cel-text';
 import { singleValueRelief, type ExemptionFinding, type ExemptionTerm } from '../compile';
 import { fieldOf, lineCel, unless } from '../families';
 import type { Target } from '../../bundle';
-import type { ControlContext } from './control';
+import type { ControlCompile, ControlContext } from './control';
 
 /** The label of container `c` (check.ts containerLabel); container names are unique in a pod. */
-const CONTAINER_LABEL =
+export const CONTAINER_LABEL =
   '(has(variables.spec.initContainers) && variables.spec.initContainers.exists(x, x.name == c.name) ? "init container \\"" : ' +
   'has(variables.spec.ephemeralContainers) && variables.spec.ephemeralContainers.exists(x, x.name == c.name) ? "ephemeral container \\"" : ' +
   '"container \\"") + c.name + "\\""';
@@ -27,6 +27,49 @@ export function containerLines(slots: readonly string[]): string {
   const used = slots.filter((s) => s !== '[]');
   if (used.length === 0) return '[]';
   return `variables.containers.map(c, [${CONTAINER_LABEL}].map(cl, (${used.join(' + ')}).join(" | "))[0]).filter(s, s != "")`;
+}
+
+/**
+ * CEL list<string>: the lines of every item of `list` (bound to `name`) satisfying `cond`, in list
+ * order (`lines` a CEL list<string> over the item).
+ */
+export function itemLines(list: string, name: string, cond: string, lines: string): string {
+  if (lines === '[]') return '[]';
+  return `${list}.filter(${name}, ${cond}).map(${name}, (${lines}).join(" | ")).filter(s, s != "")`;
+}
+
+/** From v1.25 pods with spec.os.name == "windows" are not checked (check.ts isWindowsPod). */
+export function unlessWindows(compile: ControlCompile): ControlCompile {
+  return (ctx) => guard('variables.spec.?os.?name.orValue("") == "windows"', compile(ctx));
+}
+
+/** From v1.35 pods with spec.hostUsers == false are not checked (check.ts isUserNamespacePod). */
+export function unlessUserNamespace(compile: ControlCompile): ControlCompile {
+  return (ctx) => guard('variables.spec.?hostUsers.orValue(true) == false', compile(ctx));
+}
+
+function guard(skip: string, lines: string | { reason: string }): string | { reason: string } {
+  if (typeof lines !== 'string' || lines === '[]') return lines;
+  return `(${skip} ? [] : ${lines})`;
+}
+
+/** Levels of first-occurrence deduplication unrolled by `dedupCel` (see there). */
+export const DEDUP_DEPTH = 16;
+
+/**
+ * CEL list<string>: `list` without repeated values, each kept where it first occurs (the engine's
+ * `[...new Set(list)]`). CEL in Kubernetes 1.30 has no index-aware comprehension, so a list with
+ * repeats is peeled: its first value, then the rest without that value, DEDUP_DEPTH levels deep;
+ * a level whose list has no repeats (the usual case, at once) ends it. Exact unless the list still
+ * repeats a value after its first DEDUP_DEPTH distinct values are taken out.
+ */
+export function dedupCel(list: string): string {
+  const level = (i: number): string => {
+    const d = `dd${i}`;
+    if (i === DEDUP_DEPTH) return d;
+    return `(${d}.all(x, size(${d}.filter(y, y == x)) == 1) ? ${d} : [${d}[0]] + [${d}.filter(x, x != ${d}[0])].map(dd${i + 1}, ${level(i + 1)})[0])`;
+  };
+  return `[${list}].map(dd0, ${level(0)})[0]`;
 }
 
 /** `(cond ? lines : [])`. */
@@ -80,6 +123,11 @@ export interface FindingShape {
   allowed: string;
   /** CEL string: the engine finding's message. */
   message: string;
+  /**
+   * The finding's exempt-field candidates when they are not derived from `relative` (annotation
+   * fields, fields whose last segment is known only at admission); the default is fieldsOf.
+   */
+  fields?: Pick<ExemptionFinding, 'fields' | 'fieldCel'>;
 }
 
 /** CEL string: `relative` with its item index written in. */
@@ -182,7 +230,7 @@ function manyValuesLines(ctx: ControlContext, f: FindingShape, values: string, t
 
 /** CEL list<string>: the finding's line, unless the policy's exemptions relieve it. */
 export function findingLines(ctx: ControlContext, f: FindingShape): string | { reason: string } {
-  const terms = ctx.terms({ ...fieldsOf(f), ...(f.level === 'container' ? { image: 'c.image' } : {}) });
+  const terms = ctx.terms({ ...(f.fields ?? fieldsOf(f)), ...(f.level === 'container' ? { image: 'c.image' } : {}) });
   if (!Array.isArray(terms)) return terms;
   const line = lineCel(ctx.policy, ctx.ruleName, ctx.control, f.allowed, `(${f.message})`);
   if (f.values.kind === 'many') return manyValuesLines(ctx, f, f.values.cel, terms, line);
