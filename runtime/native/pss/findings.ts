@@ -232,7 +232,11 @@ function manyValuesLines(ctx: ControlContext, f: FindingShape, values: string, t
 export function findingLines(ctx: ControlContext, f: FindingShape): string | { reason: string } {
   const terms = ctx.terms({ ...(f.fields ?? fieldsOf(f)), ...(f.level === 'container' ? { image: 'c.image' } : {}) });
   if (!Array.isArray(terms)) return terms;
-  const line = lineCel(ctx.policy, ctx.ruleName, ctx.control, f.allowed, `(${f.message})`);
+  // lineCel reads the text twice (its `(allowed:` test): a long message is computed once, bound to `mt`.
+  const line =
+    f.message.length > 200
+      ? `[${f.message}].map(mt, ${lineCel(ctx.policy, ctx.ruleName, ctx.control, f.allowed, 'mt')})[0]`
+      : lineCel(ctx.policy, ctx.ruleName, ctx.control, f.allowed, `(${f.message})`);
   if (f.values.kind === 'many') return manyValuesLines(ctx, f, f.values.cel, terms, line);
   return unless(singleValueRelief(terms, f.values.kind === 'one' ? f.values.cel : undefined), line);
 }
