@@ -455,3 +455,40 @@ describe('native Pod Security controls vs engine: capabilities, repeated values 
   });
 });
 
+
+describe('native Pod Security controls vs engine: exemptions by index, value and image', () => {
+  const ex = (...controls: Exemption['controls']): Exemption[] => [{ name: 'e', owner: 'o', reason: 'r', controls }];
+  const lines = (policy: Policy, control: PssControl, object: Record<string, unknown>): string[] => expectControl(policy, controlOf(policy, control), control, requestFor(object)).split(' | ').filter((l) => l !== '');
+  const pod = (spec: Record<string, unknown>): Record<string, unknown> => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec });
+
+  it('relieve the container, port and volume an exemption names by index', () => {
+    const privileged = pssPolicy('baseline', 'latest', { exemptions: ex({ control: 'privileged', field: 'spec.containers[1].securityContext.privileged' }) });
+    const two = pod({ containers: [{ name: 'a', image: 'x', securityContext: { privileged: true } }, { name: 'b', image: 'x', securityContext: { privileged: true } }] });
+    expect(lines(privileged, 'privileged', two).map((l) => /container "(\w)"/.exec(l)?.[1])).toEqual(['a']);
+
+    const ports = pssPolicy('baseline', 'latest', { kinds: ['Deployment'], exemptions: ex({ control: 'hostPorts', field: 'spec.template.spec.initContainers[0].ports[1].hostPort' }) });
+    const deployment = workload('Deployment', undefined, { initContainers: [{ name: 'i', image: 'x', ports: [{ containerPort: 1, hostPort: 81 }, { containerPort: 2, hostPort: 82 }] }], containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 3, hostPort: 83 }] }] });
+    expect(lines(ports, 'hostPorts', deployment).map((l) => /ports\[\d\]\.hostPort=\d+/.exec(l)?.[0])).toEqual(['ports[0].hostPort=81', 'ports[0].hostPort=83']);
+
+    const volumes = pssPolicy('baseline', 'latest', { exemptions: ex({ control: 'hostPathVolumes', field: 'spec.volumes[1].hostPath' }, { control: 'hostPathVolumes', field: 'hostPath.path', values: ['/var/log'] }) });
+    const mounts = pod({ containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'a', hostPath: { path: '/etc' } }, { name: 'b', hostPath: { path: '/' } }, { name: 'c', hostPath: { path: '/var/log' } }] });
+    expect(lines(volumes, 'hostPathVolumes', mounts)).toHaveLength(1);
+    expect(lines(volumes, 'hostPathVolumes', mounts)[0]).toContain('pod volume "a" spec.volumes[0].hostPath.path=/etc is not allowed (allowed: no hostPath volumes)');
+  });
+
+  it('relieve some capabilities and list the rest with (exempted: …), and narrow by image', () => {
+    const policy = pssPolicy('restricted', 'latest', { exemptions: ex({ control: 'capabilities_restricted', field: 'capabilities.add', values: ['NET_RAW', 'KILL'] }, { control: 'capabilities_restricted', images: ['registry.example.com/**'] }) });
+    const spec = pod({
+      containers: [
+        { name: 'a', image: 'nginx', securityContext: { capabilities: { drop: ['ALL'], add: ['SYS_ADMIN', 'NET_RAW', 'SYS_ADMIN', 'a"b\\c\n'] } } },
+        { name: 'b', image: 'registry.example.com/app:v1', securityContext: { capabilities: { add: ['SYS_ADMIN'] } } },
+        { name: 'c', image: 'nginx', securityContext: { capabilities: { drop: ['ALL'], add: ['KILL'] } } },
+      ],
+    });
+    expect(lines(policy, 'capabilities_restricted', spec)).toEqual([
+      expect.stringContaining('capabilities_restricted: container "a" capabilities.add=SYS_ADMIN,a"b\\c\n is not allowed (exempted: NET_RAW) (allowed: NET_BIND_SERVICE or unset)'),
+    ]);
+    const bare = pssPolicy('restricted', 'latest');
+    expect(lines(bare, 'capabilities_restricted', spec)[0]).toContain('container "a" securityContext.capabilities.add=["SYS_ADMIN","NET_RAW","a\\"b\\\\c\\n"] is not allowed');
+  });
+});
