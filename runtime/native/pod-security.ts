@@ -40,17 +40,24 @@ function controlLines(native: NativeControl, minor: number, ctx: FamilyContext):
   const revision = nativeRevisionAt(native, minor);
   if (revision === undefined) return { reason: `Pod Security control ${native.id} has no compiled revision at v1.${minor}` };
   const lists = imageGlobLists(ctx, native.id);
+  const used = new Set<number>();
+  const imageGlobs = (globs: readonly string[]): string => {
+    const i = lists.indexOf(globs);
+    used.add(i);
+    return `c.name in gm[${i}]`;
+  };
   const cctx: ControlContext = {
     policy: ctx.policy,
     ruleName: ctx.ruleName,
     targets: ctx.targets,
     control: native.id,
-    terms: (finding) => ctx.exemptionTerms(native.id, { ...finding, imageGlobs: (globs) => `c.name in gm[${lists.indexOf(globs)}]` }),
+    terms: (finding) => ctx.exemptionTerms(native.id, { ...finding, imageGlobs }),
   };
   const lines = revision.compile(cctx);
   if (typeof lines !== 'string') return { reason: `Pod Security control ${native.id}: ${lines.reason}` };
-  if (lists.length === 0 || lines === '[]') return lines;
-  return `[[${lists.map(matchingContainers).join(', ')}]].map(gm, ${lines})[0]`;
+  // Only the glob lists a finding tests are computed (pod-level findings never test images).
+  if (used.size === 0 || lines === '[]') return lines;
+  return `[[${lists.map((g, i) => (used.has(i) ? matchingContainers(g) : '[]')).join(', ')}]].map(gm, ${lines})[0]`;
 }
 
 /**
