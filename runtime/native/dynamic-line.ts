@@ -8,11 +8,19 @@ import type { Policy } from '../bundle';
 import { exemptionHelp } from '../engine/messages';
 import { celString } from './cel-text';
 
-/** `text` and `allowed` are CEL string expressions. */
-export function lineCelDynamic(policy: Policy, rule: string, control: string, allowed: string, text: string): string {
+/**
+ * `text` and `allowed` are CEL string expressions; `allowed` undefined for a finding without one.
+ * `textMayMention`: false when the text cannot contain `(allowed:` (its variable parts are names
+ * and quantities), which saves the test at admission.
+ */
+export function lineCelDynamic(policy: Policy, rule: string, control: string, allowed: string | undefined, text: string, textMayMention = true): string {
   const prefix = `[${policy.name}/${rule}] ${control}: `;
   const suffix = `. To request an exemption: ${exemptionHelp(policy, control)}`.trimEnd();
+  let part = '';
   // `(allowed:` cannot straddle the prefix (it ends with ": ") and the text.
-  const part = prefix.includes('(allowed:') ? '' : ` + (${text}.contains("(allowed:") ? "" : " (allowed: " + ${allowed} + ")")`;
+  if (allowed !== undefined && !prefix.includes('(allowed:')) {
+    const appended = `" (allowed: " + ${allowed} + ")"`;
+    part = textMayMention ? ` + (${text}.contains("(allowed:") ? "" : ${appended})` : ` + ${appended}`;
+  }
   return `${celString(prefix)} + ${text}${part} + ${celString(suffix)}`;
 }

@@ -32,7 +32,7 @@
  */
 import type { Policy, RequireResourcesRule } from '../bundle';
 import { parseQuantity } from '../engine/quantity';
-import { celString, celStringList } from './cel-text';
+import { celString } from './cel-text';
 import { lineCelDynamic } from './dynamic-line';
 import { lineCel, type FamilyCompiler, type FamilyContext } from './families';
 
@@ -45,8 +45,11 @@ type Block = (typeof BLOCKS)[number];
 /** "absent" in the tuple: no string a quantity field can hold (NUL is not part of any quantity). */
 const ABSENT = '"\\u0000"';
 const MANTISSA = '^[+-]?[0-9]*(\\.[0-9]*)?';
-const HAS_DIGITS = '^[+-]?([0-9]|\\.[0-9])';
-const SUFFIXES = ['n', 'u', 'm', '', 'k', 'M', 'G', 'T', 'P', 'E', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
+const HAS_DIGITS = '^[+-]?\\.?[0-9]';
+/** The suffixes parseQuantity accepts: decimal and binary SI, exponents of at most 100 in magnitude. */
+const VALID_SUFFIX = '^([numkMGTPE]|[KMGTPE]i|[eE][+-]?0*([0-9]{1,2}|100))?$';
+const EXPONENT_DIGITS = '^[eE][+-]?[0-9]+$';
+const EXPONENT_SIGN_ONLY = '^[eE][+-]$';
 /** A ceiling Kubernetes certainly parses as the engine does. */
 const PLAIN_QUANTITY = /^[+-]?[0-9]+(\.[0-9]+)?([numkMGTPE]|[KMGTPE]i|[eE][+-]?[0-9]+)?$/;
 
@@ -72,25 +75,22 @@ function containerTuple(): string {
   return `[string(c.name), ${values.join(', ')}, ${state('limits')}, ${state('requests')}]`;
 }
 
-/** Stage 2: the text after the number (parseQuantity's suffix), "" for values it never reaches. */
+/** Stage 2: the text after the number (parseQuantity's suffix). */
 function suffixOf(i: number): string {
   const v = t(i);
-  return `(${v} == ${ABSENT} || ${v} == "" || size(${v}) > 64 || !${v}.matches(${celString(HAS_DIGITS)}) ? "" : ${v}.substring(size(${v}.find(${celString(MANTISSA)}))))`;
+  return `(${v} == ${ABSENT} ? "" : ${v}.substring(size(${v}.find(${celString(MANTISSA)}))))`;
 }
 
-/** Stage 3: parseQuantity's reason for slot i ("" when absent or valid). */
+/** Stage 3: parseQuantity's reason for slot i ("" when absent or valid), its checks in its order. */
 function reasonOf(i: number): string {
   const v = t(i);
   const s = t(suffixAt(i));
-  const q = (x: string): string => `"\\"" + ${x} + "\\""`;
-  const exponent =
-    `(${s}.matches("^.[+-]?$") ? "invalid exponent " + ${q(s)} : !${s}.matches("^.[+-]?[0-9]+$") ? "invalid suffix " + ${q(s)} : ` +
-    `!${s}.matches("^.[+-]?0*([0-9]{1,2}|100)$") ? "exponent out of range " + ${q(s)} : "")`;
+  const q = `"\\"" + ${s} + "\\""`;
   return (
     `(${v} == ${ABSENT} ? "" : ${v} == "" ? "empty quantity" : size(${v}) > 64 ? "longer than 64 characters" : ` +
-    `!${v}.matches(${celString(HAS_DIGITS)}) ? "no digits" : ${s} in ${celStringList(SUFFIXES)} ? "" : ` +
-    `(${s}.startsWith("e") || ${s}.startsWith("E")) && size(${s}) > 1 ? ${exponent} : ` +
-    `"invalid suffix " + ${q(s)} + " (use n, u, m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei or an exponent)")`
+    `!${v}.matches(${celString(HAS_DIGITS)}) ? "no digits" : ${s}.matches(${celString(VALID_SUFFIX)}) ? "" : ` +
+    `${s}.matches(${celString(EXPONENT_DIGITS)}) ? "exponent out of range " + ${q} : ${s}.matches(${celString(EXPONENT_SIGN_ONLY)}) ? "invalid exponent " + ${q} : ` +
+    `"invalid suffix " + ${q} + ((${s}.startsWith("e") || ${s}.startsWith("E")) && size(${s}) > 1 ? "" : " (use n, u, m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei or an exponent)"))`
   );
 }
 
@@ -137,6 +137,8 @@ function unlessText(exempt: string, line: string): string {
 /** The findings of one container, as CEL strings ("" for none), in the engine's order. */
 function containerLines(rule: RequireResourcesRule, ctx: FamilyContext): string[] | { reason: string } {
   const line = (allowed: string | undefined, text: string): string => lineCel(ctx.policy, ctx.ruleName, CONTROL, allowed, `(${text})`);
+  // Container names (DNS labels) and valid quantities cannot contain `(allowed:`: no test needed.
+  const plainLine = (allowed: string, text: string): string => lineCelDynamic(ctx.policy, ctx.ruleName, CONTROL, allowed, `(${text})`, false);
   // Container findings: an entry narrowing by image makes ctx.exemption refuse (no image globs here).
   const exemption = (value: string, field: string): Exempt => ctx.exemption(CONTROL, { value, image: '""', fields: () => [field] });
   const out: string[] = [];
@@ -170,7 +172,7 @@ function containerLines(rule: RequireResourcesRule, ctx: FamilyContext): string[
       const invalid = line('a Kubernetes quantity such as 500m, 2, 128Mi or 1Gi', `${CONTAINER} + ${celString(` ${field}=`)} + ${shown} + " is not a valid quantity (" + ${t(reasonAt(i))} + ")"`);
       const negativeExempt = exemption(t(i), field);
       if (typeof negativeExempt !== 'string') return negativeExempt;
-      const negative = line('a quantity >= 0', `${CONTAINER} + ${celString(` ${field}=`)} + ${t(i)} + " is not allowed: quantities must not be negative"`);
+      const negative = plainLine('"a quantity >= 0"', `${CONTAINER} + ${celString(` ${field}=`)} + ${t(i)} + " is not allowed: quantities must not be negative"`);
       out.push(`(${t(reasonAt(i))} != "" ? ${unlessText(invalidExempt, invalid)} : ${t(negativeAt(i))} != "" ? ${unlessText(negativeExempt, negative)} : "")`);
     }
   }
@@ -179,19 +181,13 @@ function containerLines(rule: RequireResourcesRule, ctx: FamilyContext): string[
     const req = valueAt('requests', r);
     const exceedsExempt = exemption(noValue(ctx.policy), `resources.requests.${r}`);
     if (typeof exceedsExempt !== 'string') return exceedsExempt;
-    const exceeds = lineCelDynamic(
-      ctx.policy,
-      ctx.ruleName,
-      CONTROL,
-      `"<= the limit " + ${t(lim)}`,
-      `(${CONTAINER} + ${celString(` resources.requests.${r}=`)} + ${t(req)} + " is not allowed: it exceeds the limit " + ${t(lim)})`,
-    );
+    const exceeds = plainLine(`"<= the limit " + ${t(lim)}`, `${CONTAINER} + ${celString(` resources.requests.${r}=`)} + ${t(req)} + " is not allowed: it exceeds the limit " + ${t(lim)}`);
     out.push(`(${usable(lim)} && ${usable(req)} && quantity(${t(req)}).isGreaterThan(quantity(${t(lim)})) ? ${unlessText(exceedsExempt, exceeds)} : "")`);
     const max = rule.maxLimits?.[r];
     if (max !== undefined) {
       const ceilingExempt = exemption(t(lim), `resources.limits.${r}`);
       if (typeof ceilingExempt !== 'string') return ceilingExempt;
-      const ceiling = line(`<= ${max}`, `${CONTAINER} + ${celString(` resources.limits.${r}=`)} + ${t(lim)} + ${celString(` is not allowed: it exceeds the ceiling ${max}`)}`);
+      const ceiling = plainLine(celString(`<= ${max}`), `${CONTAINER} + ${celString(` resources.limits.${r}=`)} + ${t(lim)} + ${celString(` is not allowed: it exceeds the ceiling ${max}`)}`);
       out.push(`(${usable(lim)} && quantity(${t(lim)}).isGreaterThan(quantity(${celString(max)})) ? ${unlessText(ceilingExempt, ceiling)} : "")`);
     }
   }
