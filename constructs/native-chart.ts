@@ -10,13 +10,15 @@
  *   attestation checks, mutations, and validations CEL cannot express exactly — stays on the
  *   webhook. The bundle names the native rules (`nativeRules`): the validating webhook skips them,
  *   so no finding is reported twice, and the webhook routes only the resources its remaining rules
- *   need;
- * - `native`: like hybrid, but a validating rule that cannot compile refuses synth, naming it and why.
+ *   need. A rule with expiring exemptions scoped to literal namespaces runs natively except in those
+ *   namespaces, where the webhook keeps it (`webhookNamespaces`, runtime/native/carve-out.ts);
+ * - `native`: like hybrid, but a validating rule that cannot compile, or that the webhook would keep
+ *   in some namespaces, refuses synth, naming it and why.
  * The bundle always carries every rule (for `portcullis test` and `scan`).
  */
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { withoutNativeRules, type Policy as BundlePolicy } from '../runtime/bundle';
+import { webhookRoute, type Policy as BundlePolicy } from '../runtime/bundle';
 import { compilePolicy, type CompiledPolicy, type EnforcementTarget } from '../runtime/native';
 import { APP_LABELS } from './labels';
 import { applySyncWave, SyncWave } from './sync-waves';
@@ -46,6 +48,13 @@ export function planNative(
     const compiled = compilePolicy(policy, { selectors });
     const refused = compiled.results.filter((r) => r.kind === 'notExpressible');
     if (enforcement === 'native') {
+      for (const r of compiled.results) {
+        if (r.kind !== 'compiled' || r.webhookNamespaces === undefined) continue;
+        plan.problems.push({
+          policy: policy.name,
+          message: `enforcement 'native': rule ${r.rule} (${r.ruleType}) has expiring exemptions, which CEL cannot end on time (no clock): the webhook would have to keep namespaces ${r.webhookNamespaces.join(', ')}. Fix: use enforcement 'hybrid', or exemptions without expiresAt (not recommended).`,
+        });
+      }
       for (const r of refused) {
         plan.problems.push({
           policy: policy.name,
@@ -53,7 +62,8 @@ export function planNative(
         });
       }
     }
-    if ((enforcement === 'hybrid' || refused.length === 0) && compiled.objects !== undefined) plan.native.push(compiled);
+    const carved = compiled.results.some((r) => r.kind === 'compiled' && r.webhookNamespaces !== undefined);
+    if ((enforcement === 'hybrid' || (refused.length === 0 && !carved)) && compiled.objects !== undefined) plan.native.push(compiled);
   }
   return plan;
 }
@@ -64,17 +74,24 @@ export function nativeRulesOf(plan: NativePlan, policy: string): string[] {
   return compiled === undefined ? [] : compiled.results.filter((r) => r.kind === 'compiled').map((r) => r.rule);
 }
 
-/** The bundle's policies with their `nativeRules` recorded (the validating webhook skips those). */
+/**
+ * The bundle's policies with their `nativeRules` recorded (the validating webhook skips those) and
+ * the namespaces where the webhook keeps some of them (`webhookNamespaces`, carve-out.ts).
+ */
 export function withNativeRules(policies: readonly BundlePolicy[], plan: NativePlan): BundlePolicy[] {
   return policies.map((p) => {
+    const compiled = plan.native.find((c) => c.policy === p.name)?.results ?? [];
     const rules = nativeRulesOf(plan, p.name);
-    return rules.length === 0 ? p : { ...p, nativeRules: rules };
+    if (rules.length === 0) return p;
+    const kept: Record<string, string[]> = {};
+    for (const r of compiled) if (r.kind === 'compiled' && r.webhookNamespaces !== undefined) kept[r.rule] = r.webhookNamespaces;
+    return { ...p, nativeRules: rules, ...(Object.keys(kept).length > 0 ? { webhookNamespaces: kept } : {}) };
   });
 }
 
-/** The policies as the webhook routes them: without the rules that run natively. */
+/** The policies as the webhook routes them (runtime/bundle/native-rules.ts webhookRoute). */
 export function webhookRouted(policies: readonly BundlePolicy[]): BundlePolicy[] {
-  return policies.map(withoutNativeRules);
+  return policies.map(webhookRoute);
 }
 
 export interface NativePoliciesChartProps {

@@ -121,6 +121,9 @@ function checkReferences(bundle: Bundle): void {
       const stays = rules.find((r) => !nativeCapable(r.type));
       if (stays !== undefined) throw new BundleError(`/policies/${i}/nativeRules/${k}`, `rule "${name}" (${stays.type}) cannot run as a ValidatingAdmissionPolicy: it mutates or calls a registry`);
     });
+    for (const rule of Object.keys(p.webhookNamespaces ?? {})) {
+      if (!(p.nativeRules ?? []).includes(rule)) throw new BundleError(`/policies/${i}/webhookNamespaces/${rule}`, `rule "${rule}" is not one of the policy's nativeRules`);
+    }
   });
   const paths = new Set<string>();
   bundle.webhooks.forEach((w, i) => {

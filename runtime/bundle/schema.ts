@@ -375,6 +375,11 @@ export const Policy = obj({
    * webhook does not evaluate them; `portcullis test` and `scan` do (they are proven equal).
    */
   nativeRules: Type.Optional(Type.Array(NonEmpty, { minItems: 1 })),
+  /**
+   * Native rules the webhook still evaluates in some namespaces, by rule: the namespaces of the
+   * rule's expiring exemptions (CEL has no clock; the ValidatingAdmissionPolicy skips them).
+   */
+  webhookNamespaces: Type.Optional(Type.Record(NonEmpty, Type.Array(Name, { minItems: 1 }))),
 });
 
 export const WebhookRule = obj({

@@ -9,7 +9,7 @@
 import { bundleHash, canonicalJson, type Bundle, type LabelSelector, type Policy } from '../bundle';
 import { describeRule, formatSelector } from './describe';
 import { diffExemptions, exemptionAdded } from './diff-exemptions';
-import { anyMovedToNative, diffNativeRules, nativeRulesAdded } from './diff-native';
+import { anyMovedToNative, diffNativeRules, diffWebhookNamespaces, nativeRulesAdded } from './diff-native';
 import { byName, P, setDiff, sortedUnion } from './diff-helpers';
 import type { BundleDiff, DiffOptions, Direction, EnforcementChange, Emit } from './diff-model';
 import { baseRules, diffRules } from './diff-rules';
@@ -122,6 +122,7 @@ function diffPolicy(o: Policy, n: Policy, emit: Emit, options: DiffOptions): voi
   diffScope(o, n, emit);
   diffRules(o, n, emit);
   diffNativeRules(o, n, emit);
+  diffWebhookNamespaces(o, n, emit);
   diffExemptions(o, n, emit, options);
   if ((o.exemptionHelp ?? '') !== (n.exemptionHelp ?? '')) {
     emit('scope-changed', 'neutral', [

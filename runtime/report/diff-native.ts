@@ -60,6 +60,25 @@ export function diffNativeRules(o: Policy, n: Policy, emit: Emit): void {
   }
 }
 
+/** Native rules the webhook keeps in some namespaces (expiring exemptions): changes of those namespaces. */
+export function diffWebhookNamespaces(o: Policy, n: Policy, emit: Emit): void {
+  const before = o.webhookNamespaces ?? {};
+  const after = n.webhookNamespaces ?? {};
+  for (const rule of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+    const a = (o.nativeRules ?? []).includes(rule) ? (before[rule] ?? []) : [];
+    const b = (n.nativeRules ?? []).includes(rule) ? (after[rule] ?? []) : [];
+    if (a.join('\n') === b.join('\n') || !(n.nativeRules ?? []).includes(rule)) continue;
+    emit('enforcement-moved', 'neutral', [
+      ...P(n),
+      ' rule ',
+      code(rule),
+      b.length === 0
+        ? ' is now enforced natively in every namespace (no expiring exemption keeps one on the webhook).'
+        : ` stays on the webhook in namespace${b.length === 1 ? '' : 's'} ${b.join(', ')} (its expiring exemptions end on time only there: CEL has no clock); the API server enforces it elsewhere.`,
+    ]);
+  }
+}
+
 /** Did any rule move into the API server (so webhooks receiving less is expected, not looser)? */
 export function anyMovedToNative(oldPolicies: readonly Policy[], newPolicies: readonly Policy[]): boolean {
   const before = new Set(oldPolicies.flatMap((p) => (p.nativeRules ?? []).map((r) => `${p.name}/${r}`)));

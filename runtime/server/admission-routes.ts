@@ -219,7 +219,8 @@ function evaluateSafely(
   }
   const phase = binding.webhook.type === 'mutating' ? 'mutate' : 'validate';
   try {
-    const decision = evaluateNow(phase, toAdmissionInput(review), binding.policies, context);
+    const policies = (review.namespace !== undefined ? binding.policiesIn?.get(review.namespace) : undefined) ?? binding.policies;
+    const decision = evaluateNow(phase, toAdmissionInput(review), policies, context);
     return decision instanceof Promise ? decision.catch((err: unknown) => engineFailed(binding, err)) : decision;
   } catch (err) {
     return engineFailed(binding, err);

@@ -3,13 +3,18 @@
  * finish, a reload replaces the whole snapshot or nothing. A snapshot maps every webhook path to
  * the entry and the policies (in evaluation order) it serves.
  */
-import { IMAGE_RULE_TYPES, loadBundle, withoutNativeRules, type LoadedBundle, type Policy, type Webhook } from '../bundle';
+import { IMAGE_RULE_TYPES, loadBundle, webhookKeptNamespaces, withoutNativeRules, type LoadedBundle, type Policy, type Webhook } from '../bundle';
 import type { AdmissionOperation, ImageVerifier } from '../engine/types';
 
 export interface WebhookBinding {
   webhook: Webhook;
   policies: readonly Policy[];
   policyNames: readonly string[];
+  /**
+   * Validating paths with native rules the webhook keeps in some namespaces (a policy's
+   * `webhookNamespaces`): the policies as evaluated for a request in each such namespace.
+   */
+  policiesIn?: ReadonlyMap<string, readonly Policy[]>;
   /** Any verifyImages or verifyAttestations rule: evaluation may call the registry and needs a deadline. */
   needsImages: boolean;
   /** Never evaluated besides the kube-* namespaces: the runtime's own namespace. */
@@ -37,7 +42,8 @@ export function compileSnapshot(loaded: LoadedBundle, source: string, loadedAt =
   for (const webhook of loaded.bundle.webhooks) {
     // validateBundle guarantees that every referenced policy exists.
     const served = webhook.policies.map((name) => byName.get(name)!);
-    const policies = webhook.type === 'validating' ? served.map(withoutNativeRules) : served;
+    const validating = webhook.type === 'validating';
+    const policies = validating ? served.map((p) => withoutNativeRules(p)) : served;
     const binding: WebhookBinding = {
       webhook,
       policies,
@@ -45,7 +51,11 @@ export function compileSnapshot(loaded: LoadedBundle, source: string, loadedAt =
       needsImages: policies.some((p) => p.rules.some((r) => IMAGE_RULE_TYPES.includes(r.type))),
       excludedNamespaces,
     };
-    if (webhook.type === 'validating') binding.podDefaults = loaded.bundle.policies;
+    if (validating) {
+      binding.podDefaults = loaded.bundle.policies;
+      const kept = [...new Set(served.flatMap(webhookKeptNamespaces))];
+      if (kept.length > 0) binding.policiesIn = new Map(kept.map((ns) => [ns, served.map((p) => withoutNativeRules(p, ns))]));
+    }
     bindings.set(webhook.path, binding);
   }
   return { loaded, bindings, source, loadedAt };

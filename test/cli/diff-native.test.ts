@@ -4,7 +4,7 @@
  * less because of it is not reported as looser.
  */
 import { describe, expect, it } from 'vitest';
-import { HostNamespaces, Policy, PodSecurity, type PortcullisApp } from '../../constructs';
+import { Exemption, HostNamespaces, Policy, PodSecurity, RequireLabels, type PortcullisApp } from '../../constructs';
 import type { Bundle } from '../../runtime/bundle';
 import { diffBundles } from '../../runtime/report/bundle-diff';
 import { toText } from '../../runtime/report/sentence';
@@ -39,5 +39,32 @@ describe('portcullis diff: enforcement moves', () => {
     expect(moved).toEqual([
       'Policy "host-isolation" rule "no-host-namespaces" moves from the ValidatingAdmissionPolicy back to the webhook: same verdicts and messages, but when the webhook cannot answer, failurePolicy Fail decides (denied).',
     ]);
+  });
+});
+
+describe('portcullis diff: namespaces the webhook keeps for expiring exemptions', () => {
+  it('says where a native rule stays on the webhook, and when it no longer does', () => {
+    const build = (withExemption: boolean): Bundle => {
+      const app: PortcullisApp = newApp({ enforcement: 'hybrid' });
+      const policy = new Policy(app, 'labels', { mode: 'Enforce' });
+      new RequireLabels(policy, 'owner', { labels: [{ key: 'owner' }] });
+      if (withExemption) {
+        new Exemption(app, 'migration', {
+          policies: [policy],
+          namespaces: ['legacy'],
+          controls: [{ control: 'requireLabels' }],
+          owner: 'team-platform',
+          reason: 'labels added during the migration (INC-3)',
+          expiresAt: '2027-01-31T00:00:00Z',
+        });
+      }
+      return app.build().bundle;
+    };
+    const added = diffBundles(build(false), build(true), { now: NOW }).changes.filter((c) => c.kind === 'enforcement-moved').map((c) => toText(c.sentence));
+    expect(added).toEqual([
+      'Policy "labels" rule "owner" stays on the webhook in namespace legacy (its expiring exemptions end on time only there: CEL has no clock); the API server enforces it elsewhere.',
+    ]);
+    const removed = diffBundles(build(true), build(false), { now: NOW }).changes.filter((c) => c.kind === 'enforcement-moved').map((c) => toText(c.sentence));
+    expect(removed).toEqual(['Policy "labels" rule "owner" is now enforced natively in every namespace (no expiring exemption keeps one on the webhook).']);
   });
 });

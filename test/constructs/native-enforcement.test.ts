@@ -54,10 +54,11 @@ describe('enforcement', () => {
     const mixed = new Policy(app, 'mixed', { mode: 'Enforce' });
     new HostNamespaces(mixed, 'no-host-namespaces');
     new PodSecurity(mixed, 'restricted', { level: 'restricted' });
-    // An expiring exemption cannot be compiled (no clock in CEL): the rule it touches stays on the webhook.
+    // An expiring exemption scoped by labels only cannot be compiled (no clock in CEL, no namespace to
+    // keep on the webhook): the rule it touches stays on the webhook.
     new Exemption(app, 'debug-pods', {
       policies: [mixed],
-      namespaces: ['debug'],
+      objectSelector: { matchLabels: { 'debug.example.com/node': 'true' } },
       controls: [{ control: 'privileged' }],
       owner: 'team-platform',
       reason: 'node debugging (INC-1)',
@@ -91,8 +92,19 @@ describe('enforcement', () => {
   it('native: a rule that cannot compile refuses synth, naming the rule and why', () => {
     const app = newApp({ enforcement: 'native' });
     policies(app);
+    // An expiring exemption scoped by labels only: CEL has no clock, and no namespace list could stay on the webhook.
+    new Exemption(app, 'legacy-root', {
+      policies: [app.node.findChild('pod-security') as Policy],
+      objectSelector: { matchLabels: { 'legacy.example.com/root': 'true' } },
+      controls: [{ control: 'runAsNonRoot' }],
+      owner: 'team-platform',
+      reason: 'legacy images running as root (INC-2)',
+      expiresAt: '2027-01-31T00:00:00Z',
+    });
     const err = synthError(() => app.build());
-    expect(err.message).toContain("rule restricted (podSecurity) cannot run as a ValidatingAdmissionPolicy: the Pod Security controls are not compiled to CEL in this version");
+    expect(err.message).toContain(
+      "enforcement 'native': rule restricted (podSecurity) cannot run as a ValidatingAdmissionPolicy: exemption \"legacy-root\" expires at 2027-01-31T00:00:00Z: CEL in the API server has no clock, and the exemption is not scoped to a list of namespaces the webhook could keep (it has no namespaces). Fix: use enforcement 'hybrid' (it stays on the webhook) or 'webhook'.",
+    );
   });
 
   it('per-policy enforcement overrides the app default', () => {
