@@ -16,6 +16,7 @@ import { PSS_CHECKS, checksFor } from '../../runtime/engine/pss/registry';
 import type { AdmissionInput, Decision } from '../../runtime/engine/types';
 import { compilePolicy, type CompiledPolicy } from '../../runtime/native';
 import { podSecurityCompiler } from '../../runtime/native/pod-security';
+import type { NativeControl } from '../../runtime/native/pss/control';
 import { NATIVE_PSS_CONTROLS } from '../../runtime/native/pss/registry';
 import { violationLine } from '../../runtime/server/violation-text';
 import { webhookSelectors } from '../../constructs/webhook-groups';
@@ -72,9 +73,10 @@ function requestFor(object: Record<string, unknown>, namespace = 'payments'): Na
 }
 
 /** The engine's lines of `control` and the CEL lines of the control compiled alone, joined. */
-function controlLines(policy: Policy, compiled: CompiledPolicy, control: PssControl, req: NativeRequest): { engine: string; native: string } {
+function controlLines(policy: Policy, compiled: CompiledPolicy, control: PssControl | readonly PssControl[], req: NativeRequest): { engine: string; native: string } {
+  const controls: readonly string[] = typeof control === 'string' ? [control] : control;
   const objects = compiled.objects;
-  if (objects === undefined) throw new Error(`${control}: ${JSON.stringify(compiled.results)}`);
+  if (objects === undefined) throw new Error(`${controls.join(', ')}: ${JSON.stringify(compiled.results)}`);
   const input: AdmissionInput = {
     uid: 'u',
     kind: req.kind,
@@ -88,14 +90,26 @@ function controlLines(policy: Policy, compiled: CompiledPolicy, control: PssCont
   const decision = evaluateNow('validate', input, [policy], { now: new Date('2026-06-01T00:00:00Z'), excludedNamespaces: [RUNTIME_NAMESPACE], podDefaults: [policy] }) as Decision;
   expect(decision.errors).toEqual([]);
   const native = evaluateNative(objects, req);
-  const engine = native.matched ? [...decision.violations, ...decision.warnings].filter((v) => v.control === control).map(violationLine).join(' | ') : '';
+  const engine = native.matched ? [...decision.violations, ...decision.warnings].filter((v) => controls.includes(v.control)).map(violationLine).join(' | ') : '';
   return { engine, native: native.failures.map((f) => f.message).join(' | ') };
 }
 
-function expectControl(policy: Policy, compiled: CompiledPolicy, control: PssControl, req: NativeRequest): string {
+function expectControl(policy: Policy, compiled: CompiledPolicy, control: PssControl | readonly PssControl[], req: NativeRequest): string {
   const c = controlLines(policy, compiled, control, req);
-  expect(c.native, `${control} on ${JSON.stringify(req.object).slice(0, 400)}`).toEqual(c.engine);
+  expect(c.native, `${String(control)} on ${JSON.stringify(req.object).slice(0, 400)}`).toEqual(c.engine);
   return c.native;
+}
+
+/**
+ * The whole rule with the controls not compiled yet standing in as "no lines": the compiled
+ * controls' lines in the rule's order (check order, then finding order), for the engine's lines of
+ * those controls.
+ */
+const STUBS: NativeControl[] = PSS_CHECKS.filter((c) => !COMPILED.includes(c.id)).map((c) => ({ id: c.id, revisions: c.revisions.map((r) => ({ minVersion: r.minVersion, compile: () => '[]' })) }));
+function compileComposed(policy: Policy): CompiledPolicy {
+  const selectors = webhookSelectors(policy.match, policy.exclude, NEVER);
+  if (typeof selectors === 'string') throw new Error(selectors);
+  return compilePolicy(policy, { selectors, families: { podSecurity: podSecurityCompiler([...NATIVE_PSS_CONTROLS, ...STUBS]) } });
 }
 
 /** Memoized per (policy object, control). */
@@ -163,6 +177,28 @@ describe('native Pod Security controls vs engine: upstream Pod Security fixtures
     expect(compared).toBeGreaterThan(10000);
     expect(denied).toBeGreaterThan(100);
     expect([...seen].sort()).toEqual([...COMPILED].sort());
+  });
+
+  it('give the engine lines of all compiled controls together, in the rule order, on every fixture', () => {
+    const composed = new Map<string, { policy: Policy; compiled: CompiledPolicy }>();
+    let several = 0;
+    for (const [file, content] of files) {
+      const m = /^(baseline|restricted)\/(v1\.\d+)\/(pass|fail)\/[^/]+\.yaml$/.exec(file);
+      if (m === null) continue;
+      const key = `${m[1]}/${m[2]}`;
+      let c = composed.get(key);
+      if (c === undefined) {
+        const policy = pssPolicy(m[1] as PssLevel, m[2]);
+        composed.set(key, (c = { policy, compiled: compileComposed(policy) }));
+      }
+      for (const doc of parseAllDocuments(content)) {
+        const object = doc.toJS() as Record<string, unknown> | null;
+        if (object === null || object.kind !== 'Pod') continue;
+        const line = expectControl(c.policy, c.compiled, COMPILED, requestFor(object));
+        if (new Set([...line.matchAll(/\] (\w+): /g)].map((x) => x[1])).size > 1) several += 1;
+      }
+    }
+    expect(several).toBeGreaterThan(50);
   });
 
   it('decide every fixture exactly as the engine with the whole rule wherever every applying control compiles', () => {
@@ -360,6 +396,8 @@ describe('native Pod Security controls vs engine: generated policies, exemptions
         ([policy, requests]) => {
           const rule = policy.rules[0] as Rule & { level: PssLevel; version: string };
           const bare = { ...policy, exemptions: [] };
+          const composed = compileComposed(policy);
+          for (const req of requests) expectControl(policy, composed, COMPILED, req);
           for (const control of COMPILED) {
             if (!applies(rule.level, rule.version, control)) continue;
             const compiled = controlOf(policy, control);
