@@ -14,7 +14,7 @@ import { parseCommandArgs, usageFailure } from './command-args';
 import { appTs, configTs, fixtureWorkloadsYaml, fixtureYaml, imagesTs, mainTs, podSecurityTs, resourcesTs } from './init/policies';
 import { argocdApplicationYaml, cdk8sYaml, gitignore, packageJson, tsconfigJson, workflowYaml } from './init/project';
 import { readmeMd } from './init/readme';
-import { PINNED_PACKAGES, type InitValues } from './init/values';
+import { PINNED_PACKAGES, SCAFFOLD_ENFORCEMENTS, type InitValues, type ScaffoldEnforcement } from './init/values';
 import type { Command } from './main';
 
 const USAGE = `usage: portcullis init [dir] [options]
@@ -34,6 +34,9 @@ const USAGE = `usage: portcullis init [dir] [options]
   --runtime-image REF         the Portcullis runtime image your cluster pulls
   --repo-url URL              Git URL of the policy repository (for Argo CD)
   --exemption-help URL        where developers ask for an exemption
+  --enforcement MODE          hybrid (default; Kubernetes 1.30+: validations CEL expresses exactly
+                              run in the API server, the rest on the webhook) or webhook (every
+                              validation on the webhook; clusters before 1.30)
   --portcullis-spec SPEC      npm spec of the portcullis dependency (default ^<this version>;
                               a path to a tarball works too)
   --force                     write into a non-empty directory (overwrites the files above)
@@ -132,7 +135,7 @@ function optional(v: string | undefined): string | undefined {
 /** Flags → options (throws InitInputError for refused values). */
 export function initOptions(
   dir: string,
-  flags: Partial<Record<'name' | 'registry' | 'public-key' | 'keyless-identity' | 'keyless-issuer' | 'namespace' | 'runtime-image' | 'repo-url' | 'exemption-help' | 'portcullis-spec', string>> & { force?: boolean },
+  flags: Partial<Record<'name' | 'registry' | 'public-key' | 'keyless-identity' | 'keyless-issuer' | 'namespace' | 'runtime-image' | 'repo-url' | 'exemption-help' | 'portcullis-spec' | 'enforcement', string>> & { force?: boolean },
   pkg: OwnPackage = ownPackage(),
 ): InitOptions {
   const name = optional(flags.name) ?? nameFrom(dir);
@@ -154,6 +157,12 @@ export function initOptions(
   if (issuer !== undefined && !/^https:\/\/[^\s/]+/.test(issuer)) {
     throw new InitInputError(`--keyless-issuer "${issuer}" is not an https URL. Fix: e.g. --keyless-issuer https://token.actions.githubusercontent.com`);
   }
+  const enforcement = optional(flags.enforcement) ?? 'hybrid';
+  if (!(SCAFFOLD_ENFORCEMENTS as readonly string[]).includes(enforcement)) {
+    throw new InitInputError(
+      `--enforcement "${enforcement}" is not one of ${SCAFFOLD_ENFORCEMENTS.join(', ')}${enforcement === 'native' ? " (a whole app in 'native' would refuse the signature checks, which need the webhook; set enforcement: 'native' on single policies instead)" : ''}`,
+    );
+  }
   const keyFile = optional(flags['public-key']);
   let spec = optional(flags['portcullis-spec']) ?? `^${pkg.version}`;
   if (!spec.startsWith('file:') && (spec.startsWith('.') || spec.startsWith('/')) && existsSync(spec)) spec = `file:${path.resolve(spec)}`;
@@ -167,6 +176,7 @@ export function initOptions(
     ...(optional(flags['runtime-image']) !== undefined ? { runtimeImage: optional(flags['runtime-image']) } : {}),
     ...(optional(flags['repo-url']) !== undefined ? { repoUrl: optional(flags['repo-url']) } : {}),
     ...(optional(flags['exemption-help']) !== undefined ? { exemptionHelp: optional(flags['exemption-help']) } : {}),
+    enforcement: enforcement as ScaffoldEnforcement,
     portcullisSpec: spec,
     portcullisVersion: pkg.version,
     versions: pinnedVersions(pkg),
@@ -271,6 +281,7 @@ function run(argv: string[]): Promise<number> {
     'runtime-image': { type: 'string' },
     'repo-url': { type: 'string' },
     'exemption-help': { type: 'string' },
+    enforcement: { type: 'string' },
     'portcullis-spec': { type: 'string' },
     force: { type: 'boolean', default: false },
   });

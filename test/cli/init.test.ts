@@ -181,7 +181,21 @@ describe('portcullis init', () => {
     }
     expect((await init([dir, '--name', 'Acme Corp'])).stderr).toMatch(/--name "Acme Corp" is not a DNS label/);
     expect((await init([dir, '--keyless-issuer', 'token.actions.githubusercontent.com'])).stderr).toMatch(/is not an https URL/);
+    const native = await init([dir, '--enforcement', 'native']);
+    expect(native.code).toBe(2);
+    expect(native.stderr).toContain('--enforcement "native" is not one of hybrid, webhook (a whole app in \'native\' would refuse the signature checks');
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('scaffolds hybrid enforcement by default, webhook on request', async () => {
+    const hybrid = path.join(tempDir(), 'h');
+    expect((await init([hybrid])).code).toBe(0);
+    expect(read(hybrid, 'policies/config.ts')).toContain("  enforcement: 'hybrid',");
+    expect(read(hybrid, 'policies/app.ts')).toContain('    enforcement: config.enforcement,');
+    expect(read(hybrid, 'README.md')).toContain("`enforcement` in `policies/config.ts` is `'hybrid'`");
+    const webhook = path.join(tempDir(), 'w');
+    expect((await init([webhook, '--enforcement', 'webhook'])).code).toBe(0);
+    expect(read(webhook, 'policies/config.ts')).toContain("  enforcement: 'webhook',");
   });
 
   it('answers --help with its usage, exit 0', async () => {

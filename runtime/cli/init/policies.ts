@@ -94,6 +94,8 @@ export function configTs(v: InitValues): string {
     '    readonly requests: { readonly cpu: string; readonly memory: string };',
     '    readonly limits: { readonly cpu: string; readonly memory: string };',
     '  };',
+    "  /** Where validations run: 'hybrid' (Kubernetes 1.30+: those CEL expresses exactly run in the API server) or 'webhook'. */",
+    "  readonly enforcement: 'hybrid' | 'webhook';",
     '  /** Audit or Enforce, per validating policy. */',
     '  readonly modes: {',
     '    readonly images: Mode;',
@@ -113,6 +115,7 @@ export function configTs(v: InitValues): string {
     "    requests: { cpu: '100m', memory: '128Mi' },",
     "    limits: { cpu: '500m', memory: '512Mi' },",
     '  },',
+    `  enforcement: ${tsString(v.enforcement)},`,
     '  modes: {',
     "    images: 'Audit',",
     "    resourceLimits: 'Audit',",
@@ -140,6 +143,8 @@ export function createApp(props: PortcullisAppProps = {}, config: TeamConfig = t
     namespace: config.runtimeNamespace,
     runtime: { image: config.runtimeImage },
     exemptionHelp: config.exemptionHelp,
+    // Where validations run (dist/45-native-policies.k8s.yaml holds the ValidatingAdmissionPolicies).
+    enforcement: config.enforcement,
     ...props,
   });
   // Values still written as placeholder('…') in config.ts: synth refuses each one, naming its line.

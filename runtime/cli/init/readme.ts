@@ -72,6 +72,16 @@ Real signatures are checked at admission, and by \`npx portcullis scan --verify-
    request. CI comments what changes; after merge Argo CD syncs it. Roll back by flipping it back.
    With \`images\` in Enforce, tags are also pinned to the verified digest on Pods.
 
+## Where the checks run
+
+\`enforcement\` in \`policies/config.ts\` is \`'${v.enforcement}'\`. With \`'hybrid'\` (Kubernetes 1.30+), every
+validation that CEL expresses exactly — Pod Security, registries, and the like — runs in the API server
+as a ValidatingAdmissionPolicy (\`dist/45-native-policies.k8s.yaml\`): it holds even when the
+Portcullis webhook is slow or down. Signature and attestation checks, the resource defaults, and rules
+an expiring exemption touches (in that exemption's namespaces) stay on the webhook; \`npm run synth\`
+decides per rule and \`portcullis diff\` shows every move. Use \`'webhook'\` on clusters before 1.30.
+Verdicts and messages are the same either way.
+
 Resource defaults and digest pinning mutate **Pods** only: Deployments and other controllers stay as
 they are in Git (no Argo CD drift), and their Pods receive the defaults when they are created.
 

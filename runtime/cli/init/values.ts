@@ -21,6 +21,11 @@ export interface InitValues {
   readonly exemptionHelp?: string;
   /** The Portcullis runtime image the cluster pulls. */
   readonly runtimeImage?: string;
+  /**
+   * Where validations run: `hybrid` (Kubernetes 1.30+: those CEL expresses exactly run in the API
+   * server) or `webhook` (every cluster).
+   */
+  readonly enforcement: ScaffoldEnforcement;
   /** The npm spec of the portcullis dependency. */
   readonly portcullisSpec: string;
   /** The version of this package (shown in comments). */
@@ -30,6 +35,10 @@ export interface InitValues {
   /** Supported Node versions (`engines.node`). */
   readonly nodeEngines: string;
 }
+
+/** The app-wide enforcement a scaffold can choose (`native` for a whole app would refuse the signature checks). */
+export const SCAFFOLD_ENFORCEMENTS = ['hybrid', 'webhook'] as const;
+export type ScaffoldEnforcement = (typeof SCAFFOLD_ENFORCEMENTS)[number];
 
 /** The packages a scaffolded repository pins at the versions this package is built and tested with. */
 export const PINNED_PACKAGES = ['cdk8s', 'constructs', 'cdk8s-cli', 'typescript', 'tsx', '@types/node'] as const;
