@@ -123,7 +123,7 @@ export function workload(kind: string, own: Record<string, string> | undefined, 
   return { apiVersion, kind, metadata: meta(own), spec };
 }
 
-/** Requests for a policy: a kind it matches, a namespace, own labels, CREATE or UPDATE. */
+/** Requests for a policy: a kind it matches, a namespace, own labels, CREATE or UPDATE (of a Pod: also `kubectl debug`). */
 export function requestArb(policy: Policy, podSpec: fc.Arbitrary<unknown>): fc.Arbitrary<NativeRequest> {
   const template = fc.record({ labels: fc.option(fc.dictionary(fc.constantFrom('app', 'tier'), fc.constantFrom('web', 'db'), { maxKeys: 2 }), { nil: undefined }), spec: podSpec });
   return fc
@@ -132,12 +132,15 @@ export function requestArb(policy: Policy, podSpec: fc.Arbitrary<unknown>): fc.A
       namespace: fc.constantFrom(...NAMESPACES),
       own: fc.option(fc.dictionary(fc.constantFrom('app', 'tier'), fc.constantFrom('web', 'db'), { maxKeys: 2 }), { nil: undefined }),
       template,
-      update: fc.option(fc.record({ old: template, sameSpec: fc.boolean() }), { nil: undefined }),
+      update: fc.option(fc.record({ old: template, sameSpec: fc.boolean(), ephemeral: fc.boolean() }), { nil: undefined }),
     })
     .map(({ kind, namespace, own, template: t, update }) => {
       const object = workload(kind, own, t);
       const old = update === undefined ? undefined : workload(kind, own, update.sameSpec ? { ...(update.old as Template), spec: (t as Template).spec } : (update.old));
-      return requestFor(object, namespace, undefined, old) as NativeRequest;
+      const req = requestFor(object, namespace, undefined, old) as NativeRequest;
+      // kubectl debug: an UPDATE of pods/ephemeralcontainers, judged by the Pod rules.
+      if (update?.ephemeral === true && kind === 'Pod') req.subResource = 'ephemeralcontainers';
+      return req;
     });
 }
 
