@@ -24,9 +24,9 @@
  * allowed (exempted: <relieved>)`. A request above its limit has no values: an entry narrowing by
  * values never relieves it.
  *
- * Not compiled (the reason is given): a rule with both the Pod target and controller targets — a
- * controller's template is then judged after the bundle's Pod defaults (pod-defaults-relief.ts),
- * which depend on other policies; an exemption naming a container by index or narrowing by image;
+ * Not compiled (the reason is given): a rule with both the Pod target and controller targets in a
+ * policy matching CREATE — a controller's template is then judged after the bundle's Pod defaults
+ * (pod-defaults-relief.ts), which depend on other policies; an exemption naming a container by index or narrowing by image;
  * a `maxLimits` value the engine cannot parse, or one Kubernetes would round (digits below 1n) or
  * might read otherwise (not `digits[.digits]` with a suffix or an exponent).
  */
@@ -210,7 +210,10 @@ function ceilingProblem(rule: RequireResourcesRule): string | undefined {
 
 export const requireResources: FamilyCompiler = (r, ctx) => {
   const rule = r as RequireResourcesRule;
-  if (ctx.targets.some((x) => x.kind === 'Pod') && ctx.targets.some((x) => x.kind !== 'Pod')) {
+  // The relief needs the Pod rule as a backstop selecting the template's Pods, i.e. a Pod CREATE
+  // through this policy's match (podsValidatedToo): without CREATE no controller is ever relieved.
+  const backed = ctx.targets.some((x) => x.kind === 'Pod') && ctx.policy.match.operations.includes('CREATE');
+  if (backed && ctx.targets.some((x) => x.kind !== 'Pod')) {
     return {
       reason:
         "a controller's template is judged as its Pods will be after the bundle's Pod defaults (runtime/engine/pod-defaults-relief.ts), which depend on other policies: not compiled in this version",

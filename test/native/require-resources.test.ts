@@ -29,6 +29,19 @@ describe('requireResources: the reference policy', () => {
     expect(compileForTest(controllersOnly).results.map((r) => r.kind)).toEqual(['compiled']);
   });
 
+  it('compiles the Pod and controller rules together when the policy matches no CREATE (no Pod backs a relief), exactly', () => {
+    const updates: Policy = { ...policy, match: { ...policy.match, operations: ['UPDATE'] } };
+    const compiled = compileForTest(updates);
+    expect(compiled.results.map((r) => r.kind)).toEqual(['compiled']);
+    let denied = 0;
+    for (const req of fixtureWorkloads()) {
+      // A changed pod spec (the old object had none), so the UPDATE is judged for every kind.
+      const old = { ...(req.object as Record<string, unknown>), spec: {} };
+      if (expectEqual(updates, compiled, { ...req, operation: 'UPDATE', oldObject: old }, bundle.policies).native['limits-required'] !== undefined) denied += 1;
+    }
+    expect(denied).toBeGreaterThan(30);
+  });
+
   it('decides every reference fixture workload and upstream Pod Security fixture Pod as the engine (with the bundle Pod defaults)', () => {
     let denied = 0;
     const requests = [...fixtureWorkloads(), ...upstreamPods('payments')];
@@ -84,7 +97,12 @@ const VALUES = ['cpu', 'memory', '2', '1Gi', 'abc', '-1', '', '1e101'];
 const policyArb: fc.Arbitrary<Policy> = fc
   .record({
     mode: fc.constantFrom<'Audit' | 'Enforce'>('Audit', 'Enforce'),
-    kinds: fc.oneof(fc.constant(['Pod']), fc.subarray(CONTROLLERS, { minLength: 1 })),
+    // Pods alone, controllers alone, or both in an UPDATE-only policy (no Pod CREATE backs a relief).
+    shape: fc.oneof(
+      fc.constant({ kinds: ['Pod'], operations: ['CREATE', 'UPDATE'] as ('CREATE' | 'UPDATE')[] }),
+      fc.subarray(CONTROLLERS, { minLength: 1 }).map((kinds) => ({ kinds, operations: ['CREATE', 'UPDATE'] as ('CREATE' | 'UPDATE')[] })),
+      fc.subarray(CONTROLLERS, { minLength: 1 }).map((kinds) => ({ kinds: ['Pod', ...kinds], operations: ['UPDATE'] as ('CREATE' | 'UPDATE')[] })),
+    ),
     rule: ruleArb,
     exemptions: fc.array(exemptionArb('requireResources', FIELDS, VALUES), { maxLength: 3 }),
     /** An unscoped entry relieving one resource of the missing ones (partial relief). */
@@ -96,7 +114,7 @@ const policyArb: fc.Arbitrary<Policy> = fc
     if (p.rule.maxLimits !== undefined) rule.maxLimits = p.rule.maxLimits;
     const exemptions = p.exemptions.map((e, i) => ({ ...e, name: `ex-${i}` }));
     if (p.partial !== undefined) exemptions.push({ name: 'partial', owner: 'o', reason: 'r', controls: [{ control: 'requireResources', field: p.partial.field, values: [p.partial.value] }] });
-    const policy = policyOf('res', p.mode, p.kinds, autogen(rule, p.kinds), exemptions);
+    const policy = policyOf('res', p.mode, p.shape.kinds, autogen(rule, p.shape.kinds), exemptions, p.shape.operations);
     if (p.help !== undefined) policy.exemptionHelp = p.help;
     return policy;
   });
