@@ -26,8 +26,9 @@
  *
  * Not compiled (the reason is given): a rule with both the Pod target and controller targets in a
  * policy matching CREATE — a controller's template is then judged after the bundle's Pod defaults
- * (pod-defaults-relief.ts), which depend on other policies; an exemption naming a container by index or narrowing by image;
- * a `maxLimits` value the engine cannot parse, or one Kubernetes would round (digits below 1n) or
+ * (pod-defaults-relief.ts), which depend on other policies (Pod-only, controller-only and
+ * UPDATE-only rules compile); an exemption naming a container by index or narrowing by image; a
+ * `maxLimits` value the engine cannot parse, or one Kubernetes would round (digits below 1n) or
  * might read otherwise (not `digits[.digits]` with a suffix or an exponent).
  */
 import type { Policy, RequireResourcesRule } from '../bundle';
