@@ -16,14 +16,16 @@
  * validation's message uses), and volumes without findings give "" and are dropped. Only emptiness
  * of the rule's list decides the verdict, so the message is the same text.
  *
- * Not compiled: an exemption naming a volume or a mount by index (`spec.volumes[2].hostPath.path`,
- * `volumeMounts[0].readOnly`), and, when a prefix is read-only, an exemption narrowing by image.
+ * Exemption fields with indexes (`spec.volumes[2].hostPath.path`, `volumeMounts[0].readOnly`,
+ * `spec.containers[1].volumeMounts[0].readOnly`) are tested through names (index-fields.ts).
+ * Not compiled: when a prefix is read-only, an exemption narrowing by image.
  */
 import type { HostPathsRule } from '../bundle';
 import { normalizeHostPath } from '../engine/host-path';
 import { celString } from './cel-text';
 import { lineCelDynamic } from './dynamic-line';
 import { lineCel, type FamilyCompiler } from './families';
+import { mountFieldCel, volumeFieldCel } from './index-fields';
 
 const CONTROL = 'hostPaths';
 
@@ -44,24 +46,12 @@ export function withinCel(path: string, prefix: string): string {
   return `(${path} == ${celString(prefix)} || ${path}.startsWith(${celString(`${prefix}/`)}))`;
 }
 
-/** An exemption field that names a volume or a mount by its index: refused. */
-function byIndex(field: string): boolean {
-  return /(^|\.)volumes\[[0-9]+\]\.hostPath\.path$/.test(field) || /(^|\.)volumeMounts\[[0-9]+\]\.readOnly$/.test(field);
-}
-
 function anyOf(parts: readonly string[]): string {
   return parts.length === 0 ? 'false' : parts.join(' || ');
 }
 
 export const hostPaths: FamilyCompiler = (r, ctx) => {
   const rule = r as HostPathsRule;
-  for (const e of ctx.policy.exemptions) {
-    for (const entry of e.controls) {
-      if (entry.control === CONTROL && entry.field !== undefined && byIndex(entry.field)) {
-        return { reason: `exemption "${e.name}" names a volume or a volume mount by index, which this version does not compile` };
-      }
-    }
-  }
   const allowed = describeAllowed(rule);
   const prefixes = rule.allowed.flatMap((a) => {
     const p = normalizeHostPath(a.pathPrefix);
@@ -71,7 +61,7 @@ export const hostPaths: FamilyCompiler = (r, ctx) => {
   const writable = anyOf(prefixes.filter((p) => !p.readOnly).map((p) => withinCel('y[2]', p.prefix)));
   const readOnly = anyOf(prefixes.filter((p) => p.readOnly).map((p) => withinCel('y[2]', p.prefix)));
 
-  const pathExempt = ctx.exemption(CONTROL, { value: '(y[2] == "" ? y[1] : y[2])', fields: () => ['hostPath.path'] });
+  const pathExempt = ctx.exemption(CONTROL, { value: '(y[2] == "" ? y[1] : y[2])', fields: () => ['hostPath.path'], fieldCel: volumeFieldCel('y[0]') });
   if (typeof pathExempt !== 'string') return pathExempt;
   const shown = `(y[2] != "" && y[2] != y[1] ? ${showString('y[1]')} + " (normalized " + y[2] + ")" : ${showString('y[1]')})`;
   const why = '(y[2] == "" ? "it is not an absolute path" : "it is outside the allowed host paths")';
@@ -80,7 +70,7 @@ export const hostPaths: FamilyCompiler = (r, ctx) => {
 
   let mountText = '""';
   if (prefixes.some((p) => p.readOnly)) {
-    const mountExempt = ctx.exemption(CONTROL, { value: 'y[2]', image: 'string(c.?image.orValue(""))', fields: () => ['volumeMounts.readOnly'] });
+    const mountExempt = ctx.exemption(CONTROL, { value: 'y[2]', image: 'string(c.?image.orValue(""))', fields: () => ['volumeMounts.readOnly'], fieldCel: mountFieldCel('c', 'm') });
     if (typeof mountExempt !== 'string') return mountExempt;
     const text =
       `${celString('container "')} + c.name + ${celString('" mounts hostPath volume "')} + y[0] + ${celString('" (')} + y[2] + ") writable: volumeMounts[" + ` +

@@ -22,12 +22,13 @@
  * Exemptions: the missing-resources finding has several values (`cpu`, `memory`), so an exemption
  * can relieve some of them: the line then becomes the engine's `resources.limits=<rest> is not
  * allowed (exempted: <relieved>)`. A request above its limit has no values: an entry narrowing by
- * values never relieves it.
+ * values never relieves it. A field naming the container by index
+ * (`spec.containers[1].resources.limits`) is tested through its name (index-fields.ts).
  *
  * Not compiled (the reason is given): a rule with both the Pod target and controller targets in a
  * policy matching CREATE — a controller's template is then judged after the bundle's Pod defaults
  * (pod-defaults-relief.ts), which depend on other policies (Pod-only, controller-only and
- * UPDATE-only rules compile); an exemption naming a container by index or narrowing by image; a
+ * UPDATE-only rules compile); an exemption narrowing by image; a
  * `maxLimits` value the engine cannot parse, or one Kubernetes would round (digits below 1n) or
  * might read otherwise (not `digits[.digits]` with a suffix or an exponent).
  */
@@ -36,6 +37,7 @@ import { parseQuantity } from '../engine/quantity';
 import { celString } from './cel-text';
 import { lineCelDynamic } from './dynamic-line';
 import { lineCel, type FamilyCompiler, type FamilyContext } from './families';
+import { containerFieldCel } from './index-fields';
 
 const CONTROL = 'requireResources';
 const RESOURCES = ['cpu', 'memory'] as const;
@@ -113,11 +115,6 @@ function showString(v: string): string {
 
 const CONTAINER = `${celString('container "')} + ${t(NAME)} + "\\""`;
 
-/** The exemption fields that name a container by index are refused (the index is not in the tuple). */
-function namesContainerByIndex(field: string): boolean {
-  return /\[[0-9]+\]\.resources\.(limits|requests)(\.(cpu|memory))?$/.test(field);
-}
-
 /** A string no exemption entry of the policy lists: the value of a finding that has none. */
 function noValue(policy: Policy): string {
   const listed = new Set(policy.exemptions.flatMap((e) => e.controls.flatMap((c) => c.values ?? [])));
@@ -141,7 +138,8 @@ function containerLines(rule: RequireResourcesRule, ctx: FamilyContext): string[
   // Container names (DNS labels) and valid quantities cannot contain `(allowed:`: no test needed.
   const plainLine = (allowed: string, text: string): string => lineCelDynamic(ctx.policy, ctx.ruleName, CONTROL, allowed, `(${text})`, false);
   // Container findings: an entry narrowing by image makes ctx.exemption refuse (no image globs here).
-  const exemption = (value: string, field: string): Exempt => ctx.exemption(CONTROL, { value, image: '""', fields: () => [field] });
+  const exemption = (value: string, field: string): Exempt =>
+    ctx.exemption(CONTROL, { value, image: '""', fields: () => [field], fieldCel: containerFieldCel(field, t(NAME)) });
   const out: string[] = [];
   const unique = (list: readonly string[]): Resource[] => list.filter((r, i, a) => a.indexOf(r) === i) as Resource[];
   for (const block of BLOCKS) {
@@ -219,13 +217,6 @@ export const requireResources: FamilyCompiler = (r, ctx) => {
       reason:
         "a controller's template is judged as its Pods will be after the bundle's Pod defaults (runtime/engine/pod-defaults-relief.ts), which depend on other policies: not compiled in this version",
     };
-  }
-  for (const e of ctx.policy.exemptions) {
-    for (const entry of e.controls) {
-      if (entry.control === CONTROL && entry.field !== undefined && namesContainerByIndex(entry.field)) {
-        return { reason: `exemption "${e.name}" names a container by index, which this version does not compile` };
-      }
-    }
   }
   const problem = ceilingProblem(rule);
   if (problem !== undefined) return { reason: problem };

@@ -41,12 +41,19 @@ const PATHS = [
   '/run', '/etc', 'var/log', './data', `/var/log/${'x'.repeat(130)}`, `/${'y'.repeat(4096)}`, '/data/a\u0000b', '/var/log/(allowed: x)',
 ];
 
+/** Exempt fields: the finding's own, with indexes (volumes, containers, mounts, per kind), and ones matching nothing. */
+const FIELDS = [
+  'hostPath.path', 'volumeMounts.readOnly', 'volumes', 'spec.hostPath.path', 'spec.volumes[0].hostPath.path', 'spec.volumes[1].hostPath.path',
+  'spec.template.spec.volumes[2].hostPath.path', 'volumeMounts[0].readOnly', 'volumeMounts[1].readOnly', 'spec.containers[0].volumeMounts[0].readOnly',
+  'spec.containers[1].volumeMounts[1].readOnly', 'spec.template.spec.initContainers[0].volumeMounts[0].readOnly', 'spec.volumes[01].hostPath.path',
+];
+
 const policyArb: fc.Arbitrary<Policy> = fc
   .record({
     mode: fc.constantFrom<'Audit' | 'Enforce'>('Audit', 'Enforce'),
     kinds: fc.subarray(KINDS, { minLength: 1 }),
     allowed: fc.array(fc.record({ pathPrefix: fc.constantFrom(...PREFIXES), readOnly: fc.boolean() }), { maxLength: 3 }),
-    exemptions: fc.array(exemptionArb('hostPaths', ['hostPath.path', 'volumeMounts.readOnly', 'volumes', 'spec.hostPath.path'], ['/var/log/pods', '/data', '/', 'var/log', '/var/logs', '/etc']), { maxLength: 2 }),
+    exemptions: fc.array(exemptionArb('hostPaths', FIELDS, ['/var/log/pods', '/data', '/', 'var/log', '/var/logs', '/etc']), { maxLength: 2 }),
     /** An entry that often applies: by value, by field, or every writable mount in some namespaces. */
     common: fc.option(
       fc.constantFrom<Exemption>(
@@ -149,12 +156,20 @@ describe('hostPaths: edge cases', () => {
     expect(expectEqual(all, compileForTest(all), pod(['/etc', 'rel'], [])).native['host-paths']?.split(' | ')).toHaveLength(1);
   });
 
-  it('refuses exemptions naming a volume or a mount by index, and image-scoped ones when a prefix is read-only', () => {
+  it('relieves by fields with indexes (a volume, a mount, a container) exactly as the engine', () => {
     const ex = (entry: Exemption['controls'][number]): Policy => ({ ...base, exemptions: [{ name: 'e', owner: 'o', reason: 'r', controls: [entry] }] });
-    for (const field of ['spec.volumes[0].hostPath.path', 'volumeMounts[1].readOnly', 'spec.containers[0].volumeMounts[0].readOnly']) {
-      const [r] = compileForTest(ex({ control: 'hostPaths', field })).results;
-      expect(r.kind === 'notExpressible' && r.reason).toMatch(/by index/);
+    const req = pod(['/var/log', '/etc', '/srv'], [[{ name: 'v0', mountPath: '/a' }, { name: 'v0', mountPath: '/b' }], [{ name: 'v0', mountPath: '/a' }]]);
+    const before = expectEqual(base, compileForTest(base), req).native['host-paths'].split(' | ').length;
+    for (const field of ['spec.volumes[1].hostPath.path', 'volumeMounts[1].readOnly', 'spec.containers[1].volumeMounts[0].readOnly']) {
+      const policy = ex({ control: 'hostPaths', field });
+      const compiled = compileForTest(policy);
+      expect(compiled.results[0].kind).toBe('compiled');
+      expect(expectEqual(policy, compiled, req).native['host-paths'].split(' | ')).toHaveLength(before - 1);
     }
+  });
+
+  it('refuses image-scoped exemptions when a prefix is read-only', () => {
+    const ex = (entry: Exemption['controls'][number]): Policy => ({ ...base, exemptions: [{ name: 'e', owner: 'o', reason: 'r', controls: [entry] }] });
     const [byImage] = compileForTest(ex({ control: 'hostPaths', images: ['registry.example.com/**'] })).results;
     expect(byImage.kind === 'notExpressible' && byImage.reason).toMatch(/narrows by image/);
     const writableOnly = { ...ex({ control: 'hostPaths', images: ['registry.example.com/**'] }), rules: autogen({ name: 'host-paths', type: 'hostPaths', allowed: [{ pathPrefix: '/data', readOnly: false }] }, ['Pod']) };

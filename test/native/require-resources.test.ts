@@ -91,7 +91,11 @@ const ruleArb = fc.record({
   maxLimits: fc.option(fc.record({ cpu: fc.constantFrom('1', '500m', '2', '1500m'), memory: fc.constantFrom('1Gi', '512Mi', '1e9', '2G') }, { requiredKeys: [] }), { nil: undefined }),
 });
 
-const FIELDS = ['resources.limits', 'resources.requests', 'resources.limits.cpu', 'resources.limits.memory', 'resources.requests.cpu', 'resources.requests.memory', 'resources'];
+const FIELDS = [
+  'resources.limits', 'resources.requests', 'resources.limits.cpu', 'resources.limits.memory', 'resources.requests.cpu', 'resources.requests.memory', 'resources',
+  'spec.containers[0].resources.limits', 'spec.containers[1].resources.requests.cpu', 'spec.initContainers[0].resources.limits.memory',
+  'spec.template.spec.containers[0].resources.limits.cpu', 'spec.jobTemplate.spec.template.spec.containers[0].resources.requests', 'spec.containers[00].resources.limits',
+];
 const VALUES = ['cpu', 'memory', '2', '1Gi', 'abc', '-1', '', '1e101'];
 
 const policyArb: fc.Arbitrary<Policy> = fc
@@ -179,13 +183,21 @@ describe('requireResources: edge cases', () => {
     expect(line).toContain('container "c0" resources.limits=cpu is not allowed (exempted: memory)');
   });
 
-  it('refuses exemptions naming a container by index or narrowing by image, and ceilings Kubernetes would read otherwise', () => {
+  it('relieves a container named by index exactly as the engine', () => {
+    const policy: Policy = { ...base, exemptions: [{ name: 'c1', owner: 'o', reason: 'r', controls: [{ control: 'requireResources', field: 'spec.containers[1].resources.limits' }] }] };
+    const compiled = compileForTest(policy);
+    expect(compiled.results[0].kind).toBe('compiled');
+    const line = expectEqual(policy, compiled, pod(undefined, undefined)).native.resources;
+    expect(line).toContain('container "c0" has no cpu and memory limit');
+    expect(line).not.toContain('container "c1" has no cpu and memory limit');
+  });
+
+  it('refuses exemptions narrowing by image, and ceilings Kubernetes would read otherwise', () => {
     const ex = (entry: Exemption['controls'][number]): Policy => ({ ...base, exemptions: [{ name: 'e', owner: 'o', reason: 'r', controls: [entry] }] });
     const reason = (p: Policy): string => {
       const [r] = compileForTest(p).results;
       return r.kind === 'notExpressible' ? r.reason : '';
     };
-    expect(reason(ex({ control: 'requireResources', field: 'spec.containers[0].resources.limits' }))).toMatch(/by index/);
     expect(reason(ex({ control: 'requireResources', images: ['registry.example.com/**'] }))).toMatch(/narrows by image/);
     const ceiling = (cpu: string): Policy => ({ ...base, rules: autogen({ ...rule, maxLimits: { cpu } }, ['Pod']) });
     expect(reason(ceiling('1x'))).toMatch(/not a valid quantity/);
