@@ -58,16 +58,16 @@ export const DEDUP_DEPTH = 16;
 
 /**
  * CEL list<string>: `list` without repeated values, each kept where it first occurs (the engine's
- * `[...new Set(list)]`). CEL in Kubernetes 1.30 has no index-aware comprehension, so a list with
- * repeats is peeled: its first value, then the rest without that value, DEDUP_DEPTH levels deep;
- * a level whose list has no repeats (the usual case, at once) ends it. Exact unless the list still
- * repeats a value after its first DEDUP_DEPTH distinct values are taken out.
+ * `[...new Set(list)]`). CEL in Kubernetes 1.30 has no index-aware comprehension, so the list is
+ * peeled: its first value, then the rest without that value, DEDUP_DEPTH levels deep (each level
+ * costs one pass over the list; an empty rest ends it). Exact unless the list still repeats a
+ * value after its first DEDUP_DEPTH distinct values are taken out (then those repeats stay).
  */
 export function dedupCel(list: string): string {
   const level = (i: number): string => {
     const d = `dd${i}`;
     if (i === DEDUP_DEPTH) return d;
-    return `(${d}.all(x, size(${d}.filter(y, y == x)) == 1) ? ${d} : [${d}[0]] + [${d}.filter(x, x != ${d}[0])].map(dd${i + 1}, ${level(i + 1)})[0])`;
+    return `(size(${d}) == 0 ? ${d} : [${d}[0]] + [${d}.filter(x, x != ${d}[0])].map(dd${i + 1}, ${level(i + 1)})[0])`;
   };
   return `[${list}].map(dd0, ${level(0)})[0]`;
 }
