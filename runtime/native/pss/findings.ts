@@ -83,15 +83,24 @@ export function concat(parts: readonly string[]): string {
   return used.length === 0 ? '[]' : used.join(' + ');
 }
 
-/** JSON.stringify of a string (check.ts `show` of a string list element): escapes by split/join. */
+/** What JSON.stringify escapes in a string (no lone surrogates: CEL strings have none). */
+const JSON_ESCAPES: readonly (readonly [string, string])[] = [
+  ['"', '\\"'],
+  ['\\', '\\\\'],
+  ...Array.from({ length: 0x20 }, (_, c): readonly [string, string] => {
+    const short: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r' };
+    return [String.fromCharCode(c), short[c] ?? `\\u${c.toString(16).padStart(4, '0')}`];
+  }),
+];
+
+/**
+ * JSON.stringify of a string (check.ts `show` of a string list element): character by character
+ * through a constant map of the escapes (one pass; `split("")` gives code points in cel-go, UTF-16
+ * units in cel-js, and no surrogate is escaped, so both rejoin to the same text).
+ */
 export function jsonStringCel(s: string): string {
-  let out = `${s}.split("\\\\").join("\\\\\\\\").split("\\"").join("\\\\\\"")`;
-  const short: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r' };
-  for (let c = 0; c < 0x20; c += 1) {
-    const escaped = short[c] ?? `\\u${c.toString(16).padStart(4, '0')}`;
-    out += `.split(${celString(String.fromCharCode(c))}).join(${celString(escaped)})`;
-  }
-  return `"\\"" + ${out} + "\\""`;
+  const escapes = `{${JSON_ESCAPES.map(([c, e]) => `${celString(c)}: ${celString(e)}`).join(', ')}}`;
+  return `"\\"" + [${escapes}].map(je, ${s}.split("").map(jc, jc in je ? je[jc] : jc).join(""))[0] + "\\""`;
 }
 
 /** JSON.stringify of a CEL list<string> (check.ts `show` of a string list). */
