@@ -51,6 +51,12 @@ export interface CompileOptions {
   selectors: NativeSelectors;
   /** The family compilers (default FAMILY_COMPILERS; tests compile one Pod Security control alone). */
   families?: Partial<Record<RuleType, FamilyCompiler>>;
+  /**
+   * The bundle's policies, whose Enforce Pod defaults relieve controllers (the webhook's
+   * `podDefaults`, runtime/engine/pod-defaults-relief.ts); families whose findings read what the
+   * defaults add (requireResources) refuse controller rules without them.
+   */
+  podDefaults?: readonly Policy[];
 }
 
 export interface NativeObjects {
@@ -304,7 +310,8 @@ export function compilePolicy(policy: Policy, options: CompileOptions): Compiled
     const carve = expiringCarveOut(policy, g.rules[0]);
     if (carve !== undefined && 'reason' in carve) return refuse(carve.reason);
     const rulePolicy = carve?.policy ?? policy;
-    const ctx: FamilyContext = {
+    const ctx: FamilyContext & { podDefaults?: readonly Policy[] } = {
+      ...(options.podDefaults !== undefined ? { podDefaults: options.podDefaults } : {}),
       policy: rulePolicy,
       ruleName: g.name,
       targets,
