@@ -15,7 +15,8 @@
  *   the UPDATE relief of update-relief.ts, then one `list<string>` per rule: its violation lines
  *   after the policy's exemptions;
  * - one validation per rule: `size(lines) == 0`; `messageExpression` joins the rule's lines with
- *   ` | ` (one line per finding: messages must not contain line breaks);
+ *   ` | ` (one line per finding: messages must not contain line breaks), cut before the API
+ *   server's 5 KiB message limit (message-bound.ts);
  * - the binding: Enforce → `[Deny]`, Audit → `[Warn, Audit]`; failurePolicy from the policy.
  *
  * Input domain: objects the API server admits to validating admission, i.e. after its own schema
@@ -25,6 +26,7 @@
 import type { Exemption, LabelSelector, Mode, Policy, Rule, RuleType, Target } from '../bundle';
 import { celNameGlob, celString, celStringList } from './cel-text';
 import { expiringCarveOut } from './carve-out';
+import { boundedMessageCel, fallbackMessage } from './message-bound';
 import { FAMILY_COMPILERS, type FamilyCompiler, type FamilyContext } from './families';
 
 export type EnforcementTarget = 'webhook' | 'native' | 'hybrid';
@@ -327,7 +329,12 @@ export function compilePolicy(policy: Policy, options: CompileOptions): Compiled
     const name = variableName(index, g.name);
     const carved = carve === undefined ? '' : `request.namespace in ${celStringList(carve.namespaces)} || `;
     ruleVariables.push({ name, expression: `${applies}${carved}${unchanged} || !variables.podSpec.hasValue() ? [] : ${lines}` });
-    validations.push({ expression: `size(variables.${name}) == 0`, messageExpression: `variables.${name}.join(" | ")`, reason: 'Forbidden' });
+    validations.push({
+      expression: `size(variables.${name}) == 0`,
+      message: fallbackMessage(policy.name, g.name),
+      messageExpression: boundedMessageCel(`variables.${name}`),
+      reason: 'Forbidden',
+    });
     results.push({ kind: 'compiled', policy: policy.name, rule: g.name, ruleType: g.type, ...(carve !== undefined ? { webhookNamespaces: carve.namespaces } : {}) });
     for (const t of targets) if (!compiledTargets.some((c) => c.kind === t.kind)) compiledTargets.push(t);
   });

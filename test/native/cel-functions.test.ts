@@ -29,6 +29,7 @@ const KUBERNETES_1_30: Readonly<Record<string, string>> = {
   size: 'standard',
   string: 'standard',
   int: 'standard',
+  bytes: 'standard (conversion; size() of bytes counts bytes)',
   contains: 'standard',
   startsWith: 'standard',
   endsWith: 'standard',

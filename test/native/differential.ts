@@ -8,6 +8,7 @@ import type { Policy } from '../../runtime/bundle';
 import { evaluateNow } from '../../runtime/engine/evaluate';
 import type { AdmissionInput, Decision } from '../../runtime/engine/types';
 import type { CompiledPolicy } from '../../runtime/native';
+import { boundNativeMessage } from '../../runtime/native/message-bound';
 import { violationLine } from '../../runtime/server/violation-text';
 import { evaluateNative, type NativeRequest } from './cel-harness';
 import { RUNTIME_NAMESPACE } from './compile-input';
@@ -47,7 +48,7 @@ export function compare(policy: Policy, compiled: CompiledPolicy, req: NativeReq
   }
   const nativeLines: Record<string, string> = {};
   for (const f of native.failures) nativeLines[rules[f.index]] = f.message;
-  const engineLines = Object.fromEntries(Object.entries(engine).map(([r, lines]) => [r, lines.join(' | ')]));
+  const engineLines = Object.fromEntries(Object.entries(engine).map(([r, lines]) => [r, boundNativeMessage(lines.join(' | '))]));
   const deny = (objects.binding as { spec: { validationActions: string[] } }).spec.validationActions.includes('Deny');
   return {
     engine: native.matched ? engineLines : {},
