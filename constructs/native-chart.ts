@@ -45,7 +45,8 @@ export function planNative(
     if (enforcement === 'webhook') continue;
     const selectors = webhookSelectors(policy.match, policy.exclude, never);
     if (typeof selectors === 'string') continue; // refused by the policy's own validation
-    const compiled = compilePolicy(policy, { selectors });
+    // The bundle's policies: a controller is judged after their Pod defaults, as the webhook does.
+    const compiled = compilePolicy(policy, { selectors, podDefaults: policies });
     const refused = compiled.results.filter((r) => r.kind === 'notExpressible');
     if (enforcement === 'native') {
       for (const r of compiled.results) {

@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { POD_TARGET, type Policy, type Rule } from '../../runtime/bundle';
 import { compilePolicy } from '../../runtime/native';
@@ -16,6 +17,7 @@ import { podSecurityCompiler } from '../../runtime/native/pod-security';
 import { NATIVE_PSS_CONTROLS } from '../../runtime/native/pss/registry';
 import { expressionsOf } from './cel-harness';
 import { compileForTest } from './differential';
+import { policyArb } from './policy-arbitrary';
 
 /** Functions and macros available to a ValidatingAdmissionPolicy on Kubernetes 1.30. */
 const KUBERNETES_1_30: Readonly<Record<string, string>> = {
@@ -91,7 +93,7 @@ describe('CEL functions of generated policies', () => {
   it('use only functions of the Kubernetes 1.30 CEL environment', () => {
     const used = new Set<string>();
     for (const p of bundle.policies) {
-      const objects = compileForTest(p).objects;
+      const objects = compileForTest(p, bundle.policies).objects;
       if (objects !== undefined) for (const e of expressionsOf(objects)) functionsUsed(e).forEach((f) => used.add(f));
     }
     expect(used.size).toBeGreaterThan(5);
@@ -131,5 +133,19 @@ describe('CEL functions of generated policies', () => {
     }
     expect(used.size).toBeGreaterThan(5);
     expect([...used].filter((f) => KUBERNETES_1_30[f] === undefined)).toEqual([]);
+  });
+
+  it('use only functions of the Kubernetes 1.30 CEL environment in the policies generated for fast-check policies (test/native/policy-arbitrary.ts)', () => {
+    const used = new Set<string>();
+    fc.assert(
+      fc.property(policyArb, (policy) => {
+        const objects = compileForTest(policy).objects;
+        if (objects === undefined) return;
+        for (const e of expressionsOf(objects)) functionsUsed(e).forEach((f) => used.add(f));
+        expect([...used].filter((f) => KUBERNETES_1_30[f] === undefined)).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
+    expect(used.size).toBeGreaterThan(10);
   });
 });

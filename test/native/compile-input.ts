@@ -9,8 +9,9 @@ import { webhookSelectors } from '../../constructs/webhook-groups';
 export const RUNTIME_NAMESPACE = 'portcullis-system';
 export const NEVER = ['kube-node-lease', 'kube-public', 'kube-system', RUNTIME_NAMESPACE];
 
-export function compileForTest(policy: Policy): CompiledPolicy {
+/** `podDefaults`: the bundle's policies, as synth passes them (constructs/native-chart.ts). */
+export function compileForTest(policy: Policy, podDefaults?: readonly Policy[]): CompiledPolicy {
   const selectors = webhookSelectors(policy.match, policy.exclude, NEVER);
   if (typeof selectors === 'string') throw new Error(selectors);
-  return compilePolicy(policy, { selectors });
+  return compilePolicy(policy, { selectors, ...(podDefaults !== undefined ? { podDefaults } : {}) });
 }

@@ -81,7 +81,7 @@ describe('native compiler vs engine: the scan examples and the example Admission
   it('the reference bundle runs rules natively and every one of them compiles', () => {
     expect(native.length).toBeGreaterThanOrEqual(3);
     for (const p of native) {
-      const compiled = compileForTest(p).results.filter((r) => r.kind === 'compiled').map((r) => r.rule);
+      const compiled = compileForTest(p, bundle.policies).results.filter((r) => r.kind === 'compiled').map((r) => r.rule);
       expect(compiled, p.name).toEqual(p.nativeRules);
     }
   });
@@ -92,7 +92,7 @@ describe('native compiler vs engine: the scan examples and the example Admission
     );
     let findings = 0;
     for (const p of native) {
-      const compiled = compileForTest(p);
+      const compiled = compileForTest(p, bundle.policies);
       for (const req of requests) findings += Object.keys(expectEqual(p, compiled, req, bundle.policies).native).length;
     }
     // nginx:latest, unpinned images, the privileged root Pod: the examples exist to be refused.
