@@ -11,7 +11,7 @@
  * parser and glob matching) and bound to `gm`; a finding tests `c.name in gm[i]` (container names
  * are unique in a pod; an image that does not parse matches nothing, as in the engine).
  */
-import type { PodSecurityRule, PssControl } from '../bundle';
+import type { Policy, PodSecurityRule, PssControl } from '../bundle';
 import { checkImageGlob } from '../engine/image-ref';
 import { checksFor, resolveMinor } from '../engine/pss/registry';
 import type { FamilyCompiler, FamilyContext } from './families';
@@ -46,12 +46,15 @@ function controlLines(native: NativeControl, minor: number, ctx: FamilyContext):
     used.add(i);
     return `c.name in gm[${i}]`;
   };
+  // compile.ts gives the bundle's policies (CompileOptions.podDefaults) to the family context when synth has them.
+  const podDefaults = (ctx as FamilyContext & { podDefaults?: readonly Policy[] }).podDefaults;
   const cctx: ControlContext = {
     policy: ctx.policy,
     ruleName: ctx.ruleName,
     targets: ctx.targets,
     control: native.id,
     terms: (finding) => ctx.exemptionTerms(native.id, { ...finding, imageGlobs }),
+    ...(podDefaults !== undefined ? { podDefaults } : {}),
   };
   const lines = revision.compile(cctx);
   if (typeof lines !== 'string') return { reason: `Pod Security control ${native.id}: ${lines.reason}` };

@@ -12,14 +12,14 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import type { Exemption, Policy, PssControl, Rule } from '../../runtime/bundle';
+import type { Exemption, LabelSelector, Policy, PssControl, Rule } from '../../runtime/bundle';
 import type { PssLevel } from '../../runtime/engine/pss/check';
 import { MAX_MINOR, PSS_CHECKS, checksFor } from '../../runtime/engine/pss/registry';
 import type { NativeObjects } from '../../runtime/native';
 import { NATIVE_PSS_CONTROLS } from '../../runtime/native/pss/registry';
 import { readArchive } from '../conformance/archive';
 import { vapSpec } from './cel-harness';
-import { KINDS, POD_DEFAULTS_REASON, applies, expectLines, linesOf, memoCompile, pssPolicy, reliefRefused, requestFor, targetOf } from './pss-oracle';
+import { KINDS, POD_DEFAULTS_REASON, applies, compileWith, expectLines, linesOf, memoCompile, pssPolicy, reliefRefused, requestFor, targetOf } from './pss-oracle';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MINE: readonly PssControl[] = [
@@ -369,6 +369,70 @@ describe('native Pod Security controls (second batch) vs engine: generated polic
     expect([...lines.keys()].sort()).toEqual([...MINE].sort());
     expect(relieved).toBeGreaterThan(50);
     expect(partial).toBeGreaterThan(5);
+  });
+});
+
+/** A policy of Pod defaults (defaultSeccomp) as another policy of the bundle. */
+const defaultsArb: fc.Arbitrary<Policy> = fc
+  .record({
+    mode: fc.constantFrom<'Audit' | 'Enforce'>('Enforce', 'Enforce', 'Audit'),
+    kinds: fc.constantFrom<string[]>(['Pod'], ['Pod', 'Deployment'], ['Deployment']),
+    operations: fc.constantFrom<('CREATE' | 'UPDATE')[]>(['CREATE'], ['CREATE', 'UPDATE'], ['UPDATE']),
+    namespaces: maybe(fc.constantFrom<string[]>(['apps'], ['apps-*', 'ops'], ['nowhere'])),
+    namespaceSelector: rarely(selector),
+    objectSelector: rarely(fc.constantFrom<LabelSelector>({ matchLabels: { app: 'x' } }, { matchLabels: { app: 'y' } }, { matchLabels: { 'pod-template-hash': 'h' } })),
+    excluded: rarely(fc.constantFrom<string[]>(['ops'], ['apps*'])),
+  })
+  .map((d) => {
+    const match: Policy['match'] = { kinds: d.kinds, operations: d.operations };
+    if (d.namespaces !== undefined) match.namespaces = d.namespaces;
+    if (d.namespaceSelector !== undefined) match.namespaceSelector = d.namespaceSelector;
+    if (d.objectSelector !== undefined) match.objectSelector = d.objectSelector;
+    const rules = d.kinds.map((k): Rule => ({ name: k === 'Pod' ? 'seccomp' : `autogen-${k.toLowerCase()}-seccomp`, type: 'defaultSeccomp', profile: 'RuntimeDefault', target: targetOf(k), ...(k === 'Pod' ? {} : { autogenFrom: 'seccomp' }) }));
+    const policy: Policy = { name: 'defaults', mode: d.mode, failurePolicy: 'Ignore', timeoutSeconds: 5, controllers: d.kinds.filter((k) => k !== 'Pod'), match, rules, exemptions: [] };
+    if (d.excluded !== undefined) policy.exclude = { namespaces: d.excluded };
+    return policy;
+  });
+
+describe('native Pod Security (second batch): the bundle\'s Pod defaults (controllers judged as their Pods will be)', () => {
+  it('compile a Pod+controller restricted rule only where no defaultSeccomp default can relieve it, and then decide as the engine with the bundle', () => {
+    let compiledRules = 0;
+    let refused = 0;
+    let relievedByEngine = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom('v1.19', 'v1.25', 'latest'),
+        fc.constantFrom(['Pod', 'Deployment'], ['Pod', 'Job', 'CronJob'], KINDS),
+        fc.array(defaultsArb, { minLength: 1, maxLength: 2 }),
+        fc.constantFrom<string[]>(['apps'], ['ops'], ['*']),
+        (version, kinds, defaults, exemptNamespaces) => {
+          const policy = pssPolicy('restricted', version, { kinds, exemptions: [{ name: 'other', owner: 'o', reason: 'r', namespaces: exemptNamespaces, controls: [{ control: 'privileged' }] }] });
+          const bundle = [policy, ...defaults.map((d, i) => ({ ...d, name: `defaults-${i}` }))];
+          const rule = compileWith(policy, NATIVE_PSS_CONTROLS, undefined, bundle);
+          const [result] = rule.results;
+          if (result.kind === 'notExpressible') {
+            expect(result.reason).toMatch(/^Pod Security control seccompProfile_restricted: a controller's template is judged as its Pods will be after the bundle's Pod defaults \(runtime\/engine\/pod-defaults-relief.ts\): the defaultSeccomp rule seccomp of policy defaults-\d may give them a RuntimeDefault profile/);
+            expect(bundle.some((p) => p.mode === 'Enforce' && p.match.kinds.includes('Pod') && p.match.operations.includes('CREATE') && p.match.namespaceSelector === undefined)).toBe(true);
+            refused += 1;
+            return;
+          }
+          compiledRules += 1;
+          for (const namespace of NAMESPACES) {
+            for (const kind of kinds) {
+              const spec = { containers: [{ name: 'c0', image: 'nginx', securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }] };
+              const req = requestFor(workload(kind, { app: 'x' }, undefined, spec), namespace);
+              const line = expectLines(policy, rule, undefined, req, bundle);
+              if (kind !== 'Pod' && !line.includes('seccompProfile_restricted')) relievedByEngine += 1;
+            }
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+    console.log({ compiledRules, refused, relievedByEngine });
+    expect(compiledRules).toBeGreaterThan(20);
+    expect(refused).toBeGreaterThan(20);
+    expect(relievedByEngine).toBe(0);
   });
 });
 

@@ -15,6 +15,7 @@ import type { PssLevel } from '../../runtime/engine/pss/check';
 import { PSS_CHECKS, checksFor } from '../../runtime/engine/pss/registry';
 import type { AdmissionInput, Decision } from '../../runtime/engine/types';
 import { compilePolicy, type CompiledPolicy } from '../../runtime/native';
+import { boundNativeMessage } from '../../runtime/native/message-bound';
 import { podSecurityCompiler } from '../../runtime/native/pod-security';
 import type { NativeControl } from '../../runtime/native/pss/control';
 import { NATIVE_PSS_CONTROLS } from '../../runtime/native/pss/registry';
@@ -95,7 +96,8 @@ function controlLines(policy: Policy, compiled: CompiledPolicy, control: PssCont
   const decision = evaluateNow('validate', input, [policy], { now: new Date('2026-06-01T00:00:00Z'), excludedNamespaces: [RUNTIME_NAMESPACE], podDefaults: [policy] }) as Decision;
   expect(decision.errors).toEqual([]);
   const native = evaluateNative(objects, req);
-  const engine = native.matched ? [...decision.violations, ...decision.warnings].filter((v) => controls.includes(v.control)).map(violationLine).join(' | ') : '';
+  // The CEL message is cut before the API server's 5 KiB limit (message-bound.ts): the engine's lines are cut alike.
+  const engine = native.matched ? boundNativeMessage([...decision.violations, ...decision.warnings].filter((v) => controls.includes(v.control)).map(violationLine).join(' | ')) : '';
   return { engine, native: native.failures.map((f) => f.message).join(' | ') };
 }
 

@@ -15,6 +15,7 @@ import type { PssLevel } from '../../runtime/engine/pss/check';
 import { checksFor } from '../../runtime/engine/pss/registry';
 import type { AdmissionInput, Decision } from '../../runtime/engine/types';
 import { compilePolicy, type CompiledPolicy } from '../../runtime/native';
+import { boundNativeMessage } from '../../runtime/native/message-bound';
 import { podSecurityCompiler } from '../../runtime/native/pod-security';
 import type { NativeControl } from '../../runtime/native/pss/control';
 import { violationLine } from '../../runtime/server/violation-text';
@@ -61,10 +62,10 @@ export function pssPolicy(level: PssLevel, version: string, options: PssPolicyOp
 }
 
 /** The policy compiled with `controls`; with `only`, its podSecurity rule gives that control's lines alone. */
-export function compileWith(policy: Policy, controls: readonly NativeControl[], only?: PssControl): CompiledPolicy {
+export function compileWith(policy: Policy, controls: readonly NativeControl[], only?: PssControl, podDefaults?: readonly Policy[]): CompiledPolicy {
   const selectors = webhookSelectors(policy.match, policy.exclude, NEVER);
   if (typeof selectors === 'string') throw new Error(selectors);
-  return compilePolicy(policy, { selectors, families: { podSecurity: podSecurityCompiler(controls, only) } });
+  return compilePolicy(policy, { selectors, families: { podSecurity: podSecurityCompiler(controls, only) }, ...(podDefaults !== undefined ? { podDefaults } : {}) });
 }
 
 /** The reason a podSecurity rule is refused when the Pod-defaults relief may apply (pss/seccomp-restricted.ts). */
@@ -127,9 +128,10 @@ export interface Lines {
 
 /**
  * The engine's lines (of `control`, or of the whole rule) for the object with sorted annotation
- * keys, and the CEL lines for it with them reversed, each joined with ` | `.
+ * keys, and the CEL lines for it with them reversed, each joined with ` | `. `podDefaults`: the
+ * bundle whose Pod defaults the engine applies to controllers (default: the policy alone).
  */
-export function linesOf(policy: Policy, compiled: CompiledPolicy, control: PssControl | undefined, req: NativeRequest): Lines {
+export function linesOf(policy: Policy, compiled: CompiledPolicy, control: PssControl | undefined, req: NativeRequest, podDefaults: readonly Policy[] = [policy]): Lines {
   const objects = compiled.objects;
   if (objects === undefined) throw new Error(`${control ?? 'podSecurity'}: ${JSON.stringify(compiled.results)}`);
   const input: AdmissionInput = {
@@ -142,18 +144,19 @@ export function linesOf(policy: Policy, compiled: CompiledPolicy, control: PssCo
     ...(req.subResource !== undefined ? { subResource: req.subResource } : {}),
     ...(req.oldObject !== undefined ? { oldObject: req.oldObject } : {}),
   };
-  const decision = evaluateNow('validate', input, [policy], { now: new Date('2026-06-01T00:00:00Z'), excludedNamespaces: [RUNTIME_NAMESPACE], podDefaults: [policy] }) as Decision;
+  const decision = evaluateNow('validate', input, [policy], { now: new Date('2026-06-01T00:00:00Z'), excludedNamespaces: [RUNTIME_NAMESPACE], podDefaults }) as Decision;
   expect(decision.errors).toEqual([]);
   const native = evaluateNative(objects, { ...req, object: withAnnotationOrder(req.object, 'reversed') });
   const mine = (v: { control?: string }): boolean => control === undefined || v.control === control;
-  const engine = native.matched ? [...decision.violations, ...decision.warnings].filter(mine).map(violationLine).join(' | ') : '';
+  // The CEL message is cut before the API server's 5 KiB limit (message-bound.ts): the engine's lines are cut alike.
+  const engine = native.matched ? boundNativeMessage([...decision.violations, ...decision.warnings].filter(mine).map(violationLine).join(' | ')) : '';
   expect(native.failures.length).toBeLessThanOrEqual(1);
   return { engine, native: native.failures.map((f) => f.message).join(' | '), engineDenied: decision.violations.some(mine) };
 }
 
 /** Asserts the CEL lines equal the engine's (and the verdict); returns the lines. */
-export function expectLines(policy: Policy, compiled: CompiledPolicy, control: PssControl | undefined, req: NativeRequest): string {
-  const c = linesOf(policy, compiled, control, req);
+export function expectLines(policy: Policy, compiled: CompiledPolicy, control: PssControl | undefined, req: NativeRequest, podDefaults?: readonly Policy[]): string {
+  const c = linesOf(policy, compiled, control, req, podDefaults);
   expect(c.native, `${control ?? 'podSecurity'} on ${JSON.stringify(req.object).slice(0, 600)}`).toEqual(c.engine);
   if (control === undefined && c.engine !== '') expect(c.engineDenied).toBe(policy.mode === 'Enforce');
   return c.native;

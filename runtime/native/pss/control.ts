@@ -19,6 +19,8 @@ export interface ControlContext {
   control: PssControl;
   /** The exemption terms of the policy for one finding of this control (compile.ts exemptionTerms). */
   terms: (finding: ExemptionFinding) => ExemptionTerm[] | { reason: string };
+  /** The bundle's policies, when synth gives them (CompileOptions.podDefaults): the Pod-defaults relief. */
+  podDefaults?: readonly Policy[];
 }
 
 export type ControlCompile = (ctx: ControlContext) => string | { reason: string };
