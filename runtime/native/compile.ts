@@ -25,6 +25,7 @@
  */
 import type { Exemption, LabelSelector, Mode, Policy, Rule, RuleType, Target } from '../bundle';
 import { celNameGlob, celString, celStringList } from './cel-text';
+import { withinLimits } from './cost';
 import { expiringCarveOut } from './carve-out';
 import { boundedMessageCel, fallbackMessage } from './message-bound';
 import { FAMILY_COMPILERS, type FamilyCompiler, type FamilyContext } from './families';
@@ -389,7 +390,8 @@ export function compilePolicy(policy: Policy, options: CompileOptions): Compiled
     metadata: { name },
     spec: { policyName: name, validationActions: validationActions(policy.mode) },
   };
-  return { policy: policy.name, results, objects: { policy: vap, binding } };
+  // Kubernetes' limits on CEL (runtime/native/cost.ts): a rule over one stays on the webhook.
+  return withinLimits({ policy: policy.name, results, objects: { policy: vap, binding } });
 }
 
 /** The resources, operations and selectors the webhook entry would route for these targets. */
