@@ -4,8 +4,10 @@
  * team's values → `npm install` the scaffold (npm registry only) → `npm run synth` → the fixtures
  * pass → the consumer's `tsc` passes with strict on and off (skipLibCheck false) → one copy of
  * `constructs` → a refused synth (a placeholder put back) leaves dist/ byte-identical, through
- * `npm run synth` and plain `cdk8s synth` → flip pod-security to Enforce → `portcullis serve --dev`
- * answers AdmissionReviews on the synthesized /validate/<group> path with the expected verdicts.
+ * `npm run synth` and plain `cdk8s synth` → flip pod-security to Enforce → the synthesized
+ * ValidatingAdmissionPolicy (hybrid: pod-security runs in the API server), evaluated as the API
+ * server does, denies a privileged Pod with the webhook's message → `portcullis serve --dev` answers
+ * AdmissionReviews on the synthesized /mutate/<group> path of the resource defaults (webhook-only).
  *
  * Slow (it installs from the npm registry) and run on every CI as part of `npm test`.
  */
@@ -16,7 +18,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { callHttps } from '../helpers/tls';
+import { evaluateNative } from '../native/cel-harness';
 import { review } from '../server/fixtures';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -238,7 +242,7 @@ describe('npm pack → portcullis init → npm install → synth → test → ts
       writeFileSync(configFile, filled);
       step('refused synths left dist/ unchanged');
 
-      // 5. Audit → Enforce for pod-security, then the runtime answers on the synthesized path
+      // 5. Audit → Enforce for pod-security
       writeFileSync(configFile, filled.replace("podSecurity: 'Audit'", "podSecurity: 'Enforce'"));
       await ok('npm', ['run', 'synth'], repo);
       const enforced = JSON.parse(readFileSync(path.join(dist, 'portcullis-bundle.json'), 'utf8')) as typeof bundle;
@@ -248,8 +252,29 @@ describe('npm pack → portcullis init → npm install → synth → test → ts
       const diff = await ok('npx', ['portcullis', 'diff', 'HEAD~1', 'HEAD', '-o', 'markdown'], repo);
       expect(diff.stdout).toMatch(/pod-security/);
       expect(diff.stdout).toMatch(/Enforce/);
-      const webhook = enforced.webhooks.find((w) => w.type === 'validating' && w.policies.includes('pod-security'));
-      expect(webhook?.path).toMatch(/^\/validate\/[a-z0-9-]+$/);
+
+      // pod-security runs in the API server (the scaffold's enforcement is hybrid): its policy and
+      // binding, evaluated as the API server does, deny the privileged Pod with the webhook's message.
+      const natives = parseAllDocuments(readFileSync(path.join(dist, '45-native-policies.k8s.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string } });
+      const named = (kind: string) => natives.find((o) => o.kind === kind && o.metadata.name === 'portcullis-pod-security') as Record<string, unknown> | undefined;
+      const vap = { policy: named('ValidatingAdmissionPolicy') ?? {}, binding: named('ValidatingAdmissionPolicyBinding') ?? {} };
+      expect((vap.binding as { spec?: { validationActions?: string[] } }).spec?.validationActions).toEqual(['Deny']);
+      const podRequest = (object: Record<string, unknown>) => ({
+        operation: 'CREATE' as const,
+        kind: { group: '', version: 'v1', kind: 'Pod' },
+        resource: { group: '', version: 'v1', resource: 'pods' },
+        namespace: 'shop',
+        object,
+      });
+      const nativeDenial = evaluateNative(vap, podRequest(PRIVILEGED_POD));
+      expect(nativeDenial.failures.map((f) => f.message).join(' | ')).toMatch(/\[pod-security\/restricted\] privileged: .*https:\/\/github\.com\/acme\/policies\/issues\/new/);
+      expect(evaluateNative(vap, podRequest(RESTRICTED_POD)).failures).toEqual([]);
+      expect(enforced.webhooks.some((w) => w.type === 'validating' && w.policies.includes('pod-security'))).toBe(false);
+      step('the ValidatingAdmissionPolicy decided');
+
+      // The resource defaults stay on the (mutating) webhook: the runtime answers with the patch.
+      const webhook = enforced.webhooks.find((w) => w.type === 'mutating' && w.policies.includes('resource-defaults'));
+      expect(webhook?.path).toMatch(/^\/mutate\/[a-z0-9-]+$/);
 
       const port = await freePort();
       const certs = path.join(work, 'dev-certs');
@@ -274,13 +299,14 @@ describe('npm pack → portcullis init → npm install → synth → test → ts
           if (!ready) await new Promise((r) => setTimeout(r, 200));
         }
         const ca = readFileSync(path.join(certs, 'ca.crt'));
-        const denied = await callHttps({ port, path: webhook?.path ?? '', ca, body: JSON.stringify(review({ uid: 'rt-1', object: PRIVILEGED_POD })) });
-        expect(denied.status).toBe(200);
-        const deniedResponse = (JSON.parse(denied.text) as { response: { uid: string; allowed: boolean; status?: { message?: string } } }).response;
-        expect(deniedResponse).toMatchObject({ uid: 'rt-1', allowed: false });
-        expect(deniedResponse.status?.message).toMatch(/\[pod-security\/restricted\] privileged: .*https:\/\/github\.com\/acme\/policies\/issues\/new/);
-        const admitted = await callHttps({ port, path: webhook?.path ?? '', ca, body: JSON.stringify(review({ uid: 'rt-2', object: RESTRICTED_POD })) });
-        expect(JSON.parse(admitted.text)).toMatchObject({ response: { uid: 'rt-2', allowed: true } });
+        const answer = await callHttps({ port, path: webhook?.path ?? '', ca, body: JSON.stringify(review({ uid: 'rt-1', object: PRIVILEGED_POD })) });
+        expect(answer.status).toBe(200);
+        const response = (JSON.parse(answer.text) as { response: { uid: string; allowed: boolean; patchType?: string; patch?: string } }).response;
+        expect(response).toMatchObject({ uid: 'rt-1', allowed: true, patchType: 'JSONPatch' });
+        const patch = JSON.parse(Buffer.from(response.patch ?? '', 'base64').toString('utf8')) as { op: string; path: string; value?: unknown }[];
+        expect(patch).toContainEqual(expect.objectContaining({ op: 'add', path: '/spec/containers/0/resources' }));
+        const limited = await callHttps({ port, path: webhook?.path ?? '', ca, body: JSON.stringify(review({ uid: 'rt-2', object: RESTRICTED_POD })) });
+        expect(JSON.parse(limited.text)).toMatchObject({ response: { uid: 'rt-2', allowed: true } });
         step(`portcullis serve answered on ${webhook?.path ?? ''}`);
       } finally {
         server.kill('SIGTERM');
