@@ -40,12 +40,16 @@ describe('enforcement', () => {
     expect(native.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'ValidatingAdmissionPolicy/portcullis-host-isolation',
       'ValidatingAdmissionPolicyBinding/portcullis-host-isolation',
+      'ValidatingAdmissionPolicy/portcullis-pod-security',
+      'ValidatingAdmissionPolicyBinding/portcullis-pod-security',
     ]);
     expect(native.every((o) => o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] === '3')).toBe(true);
     expect((native[1].spec as { validationActions: string[] }).validationActions).toEqual(['Deny']);
+    // Audit: the API server admits with a warning and records the failure in the audit log.
+    expect((native[3].spec as { validationActions: string[] }).validationActions).toEqual(['Warn', 'Audit']);
     const { bundle } = app.build();
-    const validating = bundle.webhooks.filter((w) => w.type === 'validating');
-    expect(validating.flatMap((w) => w.policies)).toEqual(['pod-security']);
+    // Every validation runs natively: no validating webhook is left.
+    expect(bundle.webhooks.filter((w) => w.type === 'validating')).toEqual([]);
     expect(bundle.policies.find((p) => p.name === 'host-isolation')?.rules.length).toBe(16);
   });
 
