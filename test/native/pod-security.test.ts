@@ -9,7 +9,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { CONTROLLER_TARGETS, POD_TARGET, type Exemption, type Policy, type PssControl, type Rule, type Target } from '../../runtime/bundle';
+import type { Exemption, Policy, PssControl, Rule } from '../../runtime/bundle';
 import { evaluateNow } from '../../runtime/engine/evaluate';
 import type { PssLevel } from '../../runtime/engine/pss/check';
 import { PSS_CHECKS, checksFor } from '../../runtime/engine/pss/registry';
@@ -24,55 +24,12 @@ import { webhookSelectors } from '../../constructs/webhook-groups';
 import { readArchive } from '../conformance/archive';
 import { evaluateNative, type NativeRequest } from './cel-harness';
 import { NEVER, RUNTIME_NAMESPACE, compileForTest, expectEqual } from './differential';
-import { POD_DEFAULTS_REASON } from './pss-oracle';
+import { applies, memoCompile, POD_DEFAULTS_REASON, pssPolicy, requestFor, targetOf } from './pss-oracle';
+
+const controlOf = memoCompile(NATIVE_PSS_CONTROLS);
 
 const ROOT = path.resolve(__dirname, '../..');
-const TARGETS: Target[] = [POD_TARGET, ...Object.values(CONTROLLER_TARGETS)];
 const COMPILED = NATIVE_PSS_CONTROLS.map((c) => c.id);
-
-function targetOf(kind: string): Target {
-  const t = TARGETS.find((x) => x.kind === kind);
-  if (t === undefined) throw new Error(`no target ${kind}`);
-  return t;
-}
-
-function pssPolicy(level: PssLevel, version: string, options: { kinds?: readonly string[]; exemptions?: Exemption[]; mode?: 'Audit' | 'Enforce'; help?: string } = {}): Policy {
-  const kinds = options.kinds ?? ['Pod'];
-  const rules = kinds.map((k) => {
-    const base = { name: 'pss', type: 'podSecurity', level, version, target: targetOf(k) };
-    return (k === 'Pod' ? base : { ...base, name: `autogen-${k.toLowerCase()}-pss`, autogenFrom: 'pss' }) as Rule;
-  });
-  const policy: Policy = {
-    name: 'pod-security',
-    mode: options.mode ?? 'Enforce',
-    failurePolicy: 'Fail',
-    timeoutSeconds: 10,
-    controllers: kinds.filter((k) => k !== 'Pod'),
-    match: { kinds: [...kinds], operations: ['CREATE', 'UPDATE'] },
-    rules,
-    exemptions: options.exemptions ?? [],
-  };
-  if (options.help !== undefined) policy.exemptionHelp = options.help;
-  return policy;
-}
-
-/** The policy with its podSecurity rule compiled to the lines of `control` alone. */
-function compileControl(policy: Policy, control: PssControl): CompiledPolicy {
-  const selectors = webhookSelectors(policy.match, policy.exclude, NEVER);
-  if (typeof selectors === 'string') throw new Error(selectors);
-  return compilePolicy(policy, { selectors, families: { podSecurity: podSecurityCompiler(NATIVE_PSS_CONTROLS, control) } });
-}
-
-function requestFor(object: Record<string, unknown>, namespace = 'payments'): NativeRequest {
-  const t = targetOf(String(object.kind));
-  return {
-    operation: 'CREATE',
-    kind: { group: t.group, version: t.version, kind: t.kind },
-    resource: { group: t.group, version: t.version, resource: t.resource },
-    namespace,
-    object,
-  };
-}
 
 /** The engine's lines of `control` and the CEL lines of the control compiled alone, joined. */
 function controlLines(policy: Policy, compiled: CompiledPolicy, control: PssControl | readonly PssControl[], req: NativeRequest): { engine: string; native: string } {
@@ -117,20 +74,6 @@ function compileComposed(policy: Policy): CompiledPolicy {
   const selectors = webhookSelectors(policy.match, policy.exclude, NEVER);
   if (typeof selectors === 'string') throw new Error(selectors);
   return compilePolicy(policy, { selectors, families: { podSecurity: podSecurityCompiler([...NATIVE_PSS_CONTROLS, ...STUBS]) } });
-}
-
-/** Memoized per (policy object, control). */
-const compiledControls = new WeakMap<Policy, Map<PssControl, CompiledPolicy>>();
-function controlOf(policy: Policy, control: PssControl): CompiledPolicy {
-  let byControl = compiledControls.get(policy);
-  if (byControl === undefined) compiledControls.set(policy, (byControl = new Map()));
-  let c = byControl.get(control);
-  if (c === undefined) byControl.set(control, (c = compileControl(policy, control)));
-  return c;
-}
-
-function applies(level: PssLevel, version: string, control: PssControl): boolean {
-  return checksFor(level, version).some((c) => c.id === control);
 }
 
 describe('native Pod Security controls: shape', () => {
