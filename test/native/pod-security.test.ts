@@ -24,6 +24,7 @@ import { webhookSelectors } from '../../constructs/webhook-groups';
 import { readArchive } from '../conformance/archive';
 import { evaluateNative, type NativeRequest } from './cel-harness';
 import { NEVER, RUNTIME_NAMESPACE, compileForTest, expectEqual } from './differential';
+import { exemptionArb, IMAGE_GLOBS, maybe, pssPolicyArb, rarely } from './pss-arbitraries';
 import { applies, memoCompile, POD_DEFAULTS_REASON, pssPolicy, requestFor, targetOf } from './pss-oracle';
 
 const controlOf = memoCompile(NATIVE_PSS_CONTROLS);
@@ -183,7 +184,6 @@ describe('native Pod Security controls vs engine: upstream Pod Security fixtures
 
 // ---- generated policies, exemptions and workloads ----------------------------------------------
 
-const KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
 const VERSIONS = ['v1.0', 'v1.8', 'v1.22', 'v1.23', 'v1.24', 'v1.25', 'v1.34', 'v1.35', 'latest', 'v1.99'];
 const NAMESPACES = ['apps', 'apps-b', 'team-x', 'ops'];
 const CAPS = ['ALL', 'NET_BIND_SERVICE', 'CHOWN', 'SYS_ADMIN', 'NET_RAW', 'sys_admin', 'KILL', 'a"b\\c', 'x\ny', ''];
@@ -203,46 +203,16 @@ const FIELDS = [
 ];
 const VALUES = ['true', 'false', 'SYS_ADMIN', 'NET_RAW', 'sys_admin', 'a"b\\c', 'KILL', '8080', '80', '/var/log', '/', '', '0', '<unset>'];
 
-const selector = fc.record({ matchLabels: fc.dictionary(fc.constantFrom('app', 'tier'), fc.constantFrom('web', 'db'), { minKeys: 1, maxKeys: 1 }) });
+const exemptions = exemptionArb(
+  fc.record({
+    control: fc.constantFrom(...COMPILED, 'other'),
+    field: maybe(fc.constantFrom(...FIELDS)),
+    values: maybe(fc.subarray(VALUES, { maxLength: 3 })),
+    images: IMAGE_GLOBS,
+  }),
+);
 
-/** Mostly undefined: exemptions in scope more often than not. */
-function rarely<T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
-  return fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: arb, weight: 1 });
-}
-
-const exemptionArb: fc.Arbitrary<Exemption> = fc
-  .record({
-    namespaces: rarely(fc.subarray(['apps', 'apps-*', 'team-?', 'ops', '*'])),
-    objectSelector: rarely(selector),
-    namespaceSelector: rarely(selector),
-    controls: fc.array(
-      fc.record({
-        control: fc.constantFrom(...COMPILED, 'other'),
-        field: fc.option(fc.constantFrom(...FIELDS), { nil: undefined }),
-        values: fc.option(fc.subarray(VALUES, { maxLength: 3 }), { nil: undefined }),
-        images: rarely(fc.constantFrom(['registry.example.com/**'], ['nginx', 'bad glob'], ['**/app:v1'])),
-      }),
-      { maxLength: 3 },
-    ),
-  })
-  .map((e) => {
-    const out: Exemption = { name: 'ex', owner: 'o', reason: 'r', controls: e.controls.map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as Exemption['controls'][number]) };
-    if (e.namespaces !== undefined) out.namespaces = e.namespaces;
-    if (e.objectSelector !== undefined) out.objectSelector = e.objectSelector;
-    if (e.namespaceSelector !== undefined) out.namespaceSelector = e.namespaceSelector;
-    return out;
-  });
-
-const policyArb: fc.Arbitrary<Policy> = fc
-  .record({
-    level: fc.constantFrom<PssLevel>('baseline', 'restricted'),
-    version: fc.constantFrom(...VERSIONS),
-    kinds: fc.subarray(KINDS, { minLength: 1 }),
-    mode: fc.constantFrom<'Audit' | 'Enforce'>('Audit', 'Enforce'),
-    exemptions: fc.array(exemptionArb, { maxLength: 3 }),
-    help: fc.option(fc.constantFrom('https://example.com/ask', 'ask #platform (allowed: never)  '), { nil: undefined }),
-  })
-  .map((p) => pssPolicy(p.level, p.version, { kinds: p.kinds, mode: p.mode, exemptions: p.exemptions.map((e, i) => ({ ...e, name: `ex-${i}` })), ...(p.help !== undefined ? { help: p.help } : {}) }));
+const policyArb = pssPolicyArb(exemptions, VERSIONS);
 
 const boolOpt = fc.option(fc.boolean(), { nil: undefined });
 const securityContextArb = fc.record(
