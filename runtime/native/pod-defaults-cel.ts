@@ -1,6 +1,7 @@
 /**
  * The Pod-defaults relief (runtime/engine/pod-defaults-relief.ts) as CEL, for a rule whose findings
- * read what the defaults add (requireResources): a controller is judged as its Pods will be after
+ * read what the defaults add (requireResources; podSecurity's seccompProfile_restricted through
+ * reliefAppliesCel and seccompDefaultAddsCel): a controller is judged as its Pods will be after
  * the bundle's Pod defaults — the Enforce policies' Pod defaultResources rules, then their
  * defaultSeccomp rules, each when its policy certainly selects the template's Pods — provided the
  * rule's own policy backs the controller rule with its Pod rule (podsValidatedToo).
@@ -86,6 +87,27 @@ export function seccompAddsCel(): string {
     `!variables.containers.exists(sc, sc.?securityContext.?seccompProfile.hasValue()) && ` +
     `!${annotations}.exists(sk, sk == "seccomp.security.alpha.kubernetes.io/pod" || sk.startsWith("container.seccomp.security.alpha.kubernetes.io/"))`
   );
+}
+
+/**
+ * CEL bool: the admitted object is a controller whose rule of `policy` (a Pod+controller rule of a
+ * policy matching CREATE) is judged on its template as its Pods will be — podsValidatedToo: the
+ * rule's own policy certainly selects the template's Pods.
+ */
+export function reliefAppliesCel(policy: Policy): string {
+  return `variables.kind != "Pod" && (${selectsTemplatePods(policy, true)})`;
+}
+
+/**
+ * CEL bool: one of the bundle's defaultSeccomp Pod defaults certainly selects the template's Pods
+ * and adds its pod-level RuntimeDefault profile (seccompAddsCel: the template chose none); "false"
+ * when no such default can select them. The first that selects adds it, the later ones see it set.
+ */
+export function seccompDefaultAddsCel(defaults: PodDefaults): string {
+  const selects = defaults.seccomp.map(({ policy }) => selectsTemplatePods(policy, false)).filter((x) => x !== 'false');
+  if (selects.length === 0) return 'false';
+  if (selects.includes('true')) return seccompAddsCel();
+  return `(${[...new Set(selects)].map((x) => `(${x})`).join(' || ')}) && ${seccompAddsCel()}`;
 }
 
 /**

@@ -45,7 +45,7 @@ import { celString } from './cel-text';
 import { lineCelDynamic } from './dynamic-line';
 import { lineCel, type FamilyCompiler, type FamilyContext } from './families';
 import { containerFieldCel } from './index-fields';
-import { podDefaultsOf, reliefNoteCel, seccompAddsCel, selectsTemplatePods } from './pod-defaults-cel';
+import { podDefaultsOf, reliefAppliesCel, reliefNoteCel, seccompAddsCel, selectsTemplatePods } from './pod-defaults-cel';
 
 const CONTROL = 'requireResources';
 const RESOURCES = ['cpu', 'memory'] as const;
@@ -349,7 +349,7 @@ function reliefOf(ctx: FamilyContext): { init: string; stages: string; note: str
       return { policy: policy.name, added: `(${seccompSelects[k]}) && ${seccompAddsCel()}${first}` };
     }),
   ];
-  return { init, stages, note: reliefNoteCel(entries), applies: `variables.kind != "Pod" && (${selectsTemplatePods(ctx.policy, true)})` };
+  return { init, stages, note: reliefNoteCel(entries), applies: reliefAppliesCel(ctx.policy) };
 }
 
 export const requireResources: FamilyCompiler = (r, ctx) => {

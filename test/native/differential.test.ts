@@ -64,10 +64,11 @@ describe('native compiler vs engine: the reference policies', () => {
   const compiled = bundle.policies.map((p) => ({ policy: p, compiled: compileForTest(p, bundle.policies) })).filter((c) => c.compiled.objects !== undefined);
   const workloads = fixtureWorkloads();
 
-  it('compile the resource-limit, registry, digest, latest-tag, host-path, host-namespace, runtime-socket and required-label rules of the reference set', () => {
+  it('compile the resource-limit, Pod Security (restricted), registry, digest, latest-tag, host-path, host-namespace, runtime-socket and required-label rules of the reference set', () => {
     const rules = compiled.flatMap((c) => c.compiled.results.filter((r) => r.kind === 'compiled').map((r) => `${r.policy}/${r.rule}`));
     expect(rules).toEqual([
       'resource-limits/limits-required',
+      'pod-security/restricted',
       'image-references/team-registry-only',
       'image-references/digest-only',
       'image-references/no-latest',

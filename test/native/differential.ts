@@ -27,7 +27,13 @@ export interface Comparison {
 export function compare(policy: Policy, compiled: CompiledPolicy, req: NativeRequest, podDefaults: readonly Policy[] = [policy], now = new Date('2026-06-01T00:00:00Z')): Comparison {
   const objects = compiled.objects;
   if (objects === undefined) throw new Error(`${policy.name}: nothing compiled`);
-  const rules = compiled.results.filter((r) => r.kind === 'compiled').map((r) => r.rule);
+  // A carved rule (runtime/native/carve-out.ts: expiring exemptions scoped to literal namespaces)
+  // is left to the webhook in those namespaces: there the ValidatingAdmissionPolicy yields nothing
+  // for it by design while the engine may report (with the expiring exemptions), so the engine's
+  // lines of that rule are not compared for such a request; the CEL must still yield none for it.
+  const results = compiled.results.filter((r) => r.kind === 'compiled');
+  const rules = results.map((r) => r.rule);
+  const carved = new Set(results.filter((r) => req.namespace !== undefined && (r.webhookNamespaces ?? []).includes(req.namespace)).map((r) => r.rule));
   const input: AdmissionInput = {
     uid: 'u',
     kind: req.kind,
@@ -43,7 +49,7 @@ export function compare(policy: Policy, compiled: CompiledPolicy, req: NativeReq
   expect(decision.errors).toEqual([]);
   const engine: Record<string, string[]> = {};
   for (const v of [...decision.violations, ...decision.warnings]) {
-    if (!rules.includes(v.rule)) continue;
+    if (!rules.includes(v.rule) || carved.has(v.rule)) continue;
     (engine[v.rule] ??= []).push(violationLine(v));
   }
   const nativeLines: Record<string, string> = {};
@@ -53,7 +59,7 @@ export function compare(policy: Policy, compiled: CompiledPolicy, req: NativeReq
   return {
     engine: native.matched ? engineLines : {},
     native: nativeLines,
-    engineAllowed: !decision.violations.some((v) => rules.includes(v.rule)),
+    engineAllowed: !decision.violations.some((v) => rules.includes(v.rule) && !carved.has(v.rule)),
     nativeAllowed: !(deny && native.failures.length > 0),
     matched: native.matched,
   };

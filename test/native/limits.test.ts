@@ -224,11 +224,22 @@ describe('cost estimate (runtime/native/cost.ts)', () => {
 
 describe('generated policies within the limits Kubernetes enforces', () => {
 
-  it('every policy generated for the reference bundle is within every limit (and no rule was refused for one)', () => {
+  it('every policy generated for the reference bundle is accepted by Kubernetes, within every limit unless it compiled a whole podSecurity rule (and no rule was refused for one)', () => {
     let largest = { cost: 0, length: 0, depth: 0, total: 0 };
+    let pssCost = 0;
     for (const { policy, objects } of referenceObjects) {
-      expect(checkLimits(objects), policy.name).toEqual([]);
+      const problems = checkLimits(objects);
+      expect(problems.filter((p) => ACCEPTANCE_LIMITS.includes(p.limit)), policy.name).toEqual([]);
       const r = estimatePolicy(objects);
+      // The whole-level podSecurity rule's worst-case runtime cost estimate exceeds the per-expression
+      // limit (cost.ts REFUSED_AT_SYNTH: reported, not refused at synth), as for fast-check policies below.
+      if (policy.rules.some((x) => x.type === 'podSecurity')) {
+        pssCost = Math.max(pssCost, ...r.expressions.map((e) => e.cost));
+        expect(problems.filter((p) => p.limit !== 'perExpressionCost' && p.limit !== 'perEvaluationCost'), policy.name).toEqual([]);
+        largest = { ...largest, length: Math.max(largest.length, ...r.expressions.map((e) => e.length)), depth: Math.max(largest.depth, ...r.expressions.map((e) => e.nestingDepth)) };
+        continue;
+      }
+      expect(problems, policy.name).toEqual([]);
       largest = {
         cost: Math.max(largest.cost, ...r.expressions.map((e) => e.cost)),
         length: Math.max(largest.length, ...r.expressions.map((e) => e.length)),
@@ -244,7 +255,7 @@ describe('generated policies within the limits Kubernetes enforces', () => {
     expect(largest.total).toBeLessThanOrEqual(L.perEvaluationCost);
     expect(largest.length).toBeLessThanOrEqual(L.expressionCodePoints);
     expect(largest.depth).toBeLessThanOrEqual(L.parserRecursionDepth);
-    console.info(`reference set: largest expression estimate ${largest.cost}, largest policy total ${largest.total}, longest expression ${largest.length} code points, deepest nesting ${largest.depth}`);
+    console.info(`reference set: largest expression estimate ${largest.cost} (pod-security: ${pssCost}), largest policy total ${largest.total}, longest expression ${largest.length} code points, deepest nesting ${largest.depth}`);
   });
 
   it('every policy generated for fast-check policies is accepted by Kubernetes, and within the cost limits unless it compiled a whole podSecurity rule', () => {

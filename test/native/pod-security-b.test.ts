@@ -8,6 +8,7 @@
  * decides every upstream fixture as the engine does. The oracle is test/native/pss-oracle.ts
  * (the engine reads annotations sorted, the CEL reversed).
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
@@ -19,6 +20,7 @@ import type { NativeObjects } from '../../runtime/native';
 import { NATIVE_PSS_CONTROLS } from '../../runtime/native/pss/registry';
 import { readArchive } from '../conformance/archive';
 import { vapSpec, type NativeRequest } from './cel-harness';
+import { compare as compareNative, expectEqual } from './differential';
 import { defined, exemptionArb, IMAGE_GLOBS, maybe, pssPolicyArb, rarely, selector } from './pss-arbitraries';
 import { KINDS, POD_DEFAULTS_REASON, applies, compileWith, expectLines, linesOf, memoCompile, pssPolicy, reliefRefused, requestFor, targetOf } from './pss-oracle';
 
@@ -468,6 +470,36 @@ describe('native Pod Security (second batch): the bundle\'s Pod defaults (contro
     const plain = requestFor(defaultsWorkload('Deployment', { app: 'x' }, undefined, spec), 'apps');
     expect(expectLines(policy, c, 'seccompProfile_restricted', plain, bundle)).toBe('');
     expect(expectLines(policy, { ...c, objects }, 'seccompProfile_restricted', plain, bundle)).toBe('');
+  });
+});
+
+describe('native Pod Security (second batch): the reference bundle\'s seccomp-default and pod-security/restricted', () => {
+  it('compiles pod-security/restricted with the bundle and decides Pods and controllers as the engine with the bundle (CREATE and UPDATE, carved namespaces skipped by the oracle)', () => {
+    const reference = JSON.parse(readFileSync(path.join(ROOT, 'dist/portcullis-bundle.json'), 'utf8')) as { policies: Policy[] };
+    const policy = reference.policies.find((p) => p.name === 'pod-security');
+    expect(policy).toBeDefined();
+    if (policy === undefined) return;
+    expect(reference.policies.some((p) => p.name === 'seccomp-default' && p.rules.some((r) => r.type === 'defaultSeccomp'))).toBe(true);
+    // As compileForTest (compile-input.ts) compiles it: the webhook's selectors, the bundle's policies as Pod defaults.
+    const c = compileWith(policy, NATIVE_PSS_CONTROLS, undefined, reference.policies);
+    expect(c.results.map((r) => [r.rule, r.kind])).toEqual([['restricted', 'compiled']]);
+    let compared = 0;
+    let relieved = 0;
+    let carved = 0;
+    const requests = fc.sample(defaultsRequestArb(KINDS), { numRuns: 600, seed: 7 });
+    const namespaces = ['apps', 'payments', 'platform-network', 'observability'];
+    for (const [i, base] of requests.entries()) {
+      const req = { ...base, namespace: namespaces[i % namespaces.length] };
+      const withBundle = expectEqual(policy, c, req, reference.policies);
+      compared += 1;
+      if (c.results[0].kind === 'compiled' && (c.results[0].webhookNamespaces ?? []).includes(req.namespace)) carved += 1;
+      const asWritten = compareNative(policy, c, req, [policy]).engine.restricted ?? '';
+      const judged = withBundle.engine.restricted ?? '';
+      if (req.kind.kind !== 'Pod' && asWritten.includes('seccompProfile_restricted') && !judged.includes('seccompProfile_restricted')) relieved += 1;
+    }
+    console.log({ compared, relieved, carved });
+    expect(relieved).toBeGreaterThan(20);
+    expect(carved).toBeGreaterThan(100);
   });
 });
 

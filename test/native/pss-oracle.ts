@@ -68,10 +68,10 @@ export function compileWith(policy: Policy, controls: readonly NativeControl[], 
   return compilePolicy(policy, { selectors, families: { podSecurity: podSecurityCompiler(controls, only) }, ...(podDefaults !== undefined ? { podDefaults } : {}) });
 }
 
-/** The reason a podSecurity rule is refused when the Pod-defaults relief may apply (pss/seccomp-restricted.ts). */
+/** The reason a podSecurity rule is refused when the Pod-defaults relief may apply and the compile has not the bundle's policies (pss/seccomp-restricted.ts). */
 export const POD_DEFAULTS_REASON = /^Pod Security control seccompProfile_restricted: a controller's template is judged as its Pods will be after the bundle's Pod defaults/;
 
-/** Does the Pod-defaults relief refusal apply to this policy (restricted from v1.19, Pods and controllers, CREATE)? */
+/** Does the Pod-defaults relief refusal apply to this policy compiled without the bundle (restricted from v1.19, Pods and controllers, CREATE)? */
 export function reliefRefused(policy: Policy): boolean {
   const rule = policy.rules[0] as Rule & { level: PssLevel; version: string };
   const kinds = policy.rules.map((r) => r.target.kind);

@@ -14,16 +14,22 @@
  *
  * Controllers: a rule on Pods and controllers in a policy matching CREATE judges a controller's
  * template as its Pods will be after the bundle's Pod defaults (runtime/engine/pod-defaults-relief.ts;
- * the bundle's policies come as ControlContext.podDefaults): an Enforce defaultSeccomp Pod rule
- * whose policy certainly selects the template's Pods (pod-defaults-cel.ts selectsTemplatePods)
- * gives a pod-level RuntimeDefault where nothing chose a profile, which removes every finding here.
- * It is the only control the Pod defaults change (defaultResources touches no field Pod Security
- * reads; a RuntimeDefault pod profile is allowed by every other control, and no other finding's
- * field is one the defaults add, so no relief note). Such a rule compiles when no defaultSeccomp
- * default of the bundle can select the template's Pods (or the rule's own policy cannot back the
- * controller rule); otherwise, or without the bundle's policies, it is refused with the reason.
+ * the bundle's policies come as ControlContext.podDefaults), when the rule's own policy certainly
+ * selects the template's Pods (podsValidatedToo; pod-defaults-cel.ts reliefAppliesCel): an Enforce
+ * defaultSeccomp Pod rule whose policy certainly selects the template's Pods (selectsTemplatePods:
+ * namespace globs, object selector on the template's labels, exclusions; never with a namespace
+ * selector or controller labels) gives a pod-level RuntimeDefault where nothing chose a profile
+ * (pod-defaults-cel.ts seccompDefaultAddsCel, as runtime/engine/rules/default-seccomp.ts), which
+ * removes every finding here: then nothing chose a profile, so the findings were exactly the
+ * containers' `<unset>` ones, and a RuntimeDefault pod profile covers them. It is the only control
+ * the Pod defaults change (defaultResources touches no field Pod Security reads; a RuntimeDefault
+ * pod profile is allowed by every other control), and no relief note is due: this control has no
+ * finding left, and no other control's finding names a field the defaults add (pod-level findings
+ * need a securityContext the default did not have to create; container findings name fields under
+ * securityContext, not the resources the resource defaults add). Without the bundle's policies the
+ * rule is refused with the reason.
  */
-import { podDefaultsOf, selectsTemplatePods } from '../pod-defaults-cel';
+import { podDefaultsOf, reliefAppliesCel, seccompDefaultAddsCel, selectsTemplatePods } from '../pod-defaults-cel';
 import type { ControlCompile, ControlContext, NativeControl } from './control';
 import { concat, containerLines, containerMessage, findingLines, unlessWindows } from './findings';
 import { profileTypeLines } from './profile';
@@ -32,21 +38,25 @@ const ALLOWED = 'RuntimeDefault or Localhost';
 const VALID = '["RuntimeDefault", "Localhost"]';
 const RELATIVE = 'securityContext.seccompProfile.type';
 
-/** Why the rule is not compiled, when a defaultSeccomp Pod default may relieve its controllers (see above). */
-export function seccompDefaultsRelief(ctx: ControlContext): { reason: string } | undefined {
+/**
+ * The CEL bool "the engine judges this controller's template after a defaultSeccomp default that
+ * adds a RuntimeDefault pod profile" (see above), "false" when that cannot happen, or the reason
+ * the rule is not compiled (no bundle given).
+ */
+export function seccompDefaulted(ctx: ControlContext): string | { reason: string } {
   const pods = ctx.targets.some((t) => t.kind === 'Pod');
-  if (!pods || !ctx.targets.some((t) => t.kind !== 'Pod') || !ctx.policy.match.operations.includes('CREATE')) return undefined;
-  const judged = "a controller's template is judged as its Pods will be after the bundle's Pod defaults (runtime/engine/pod-defaults-relief.ts)";
-  if (ctx.podDefaults === undefined) return { reason: `${judged}, and the compiler was not given the bundle's policies` };
-  if (selectsTemplatePods(ctx.policy, true) === 'false') return undefined;
-  const relieving = podDefaultsOf(ctx.podDefaults).seccomp.find((d) => selectsTemplatePods(d.policy, false) !== 'false');
-  if (relieving === undefined) return undefined;
-  return { reason: `${judged}: the defaultSeccomp rule ${relieving.rule.name} of policy ${relieving.policy.name} may give them a RuntimeDefault profile, which this version does not compile` };
+  if (!pods || !ctx.targets.some((t) => t.kind !== 'Pod') || !ctx.policy.match.operations.includes('CREATE')) return 'false';
+  if (ctx.podDefaults === undefined) {
+    return { reason: "a controller's template is judged as its Pods will be after the bundle's Pod defaults (runtime/engine/pod-defaults-relief.ts), and the compiler was not given the bundle's policies" };
+  }
+  const adds = seccompDefaultAddsCel(podDefaultsOf(ctx.podDefaults));
+  if (adds === 'false' || selectsTemplatePods(ctx.policy, true) === 'false') return 'false';
+  return `${reliefAppliesCel(ctx.policy)} && ${adds}`;
 }
 
 const v1_19: ControlCompile = (ctx) => {
-  const relief = seccompDefaultsRelief(ctx);
-  if (relief !== undefined) return relief;
+  const defaulted = seccompDefaulted(ctx);
+  if (typeof defaulted !== 'string') return defaulted;
   const profile = profileTypeLines(ctx, 'seccompProfile', ALLOWED);
   if ('reason' in profile) return profile;
   const unset = findingLines(ctx, {
@@ -59,7 +69,8 @@ const v1_19: ControlCompile = (ctx) => {
   });
   if (typeof unset !== 'string') return unset;
   const podSet = `variables.spec.?securityContext.?seccompProfile.?type.orValue("") in ${VALID}`;
-  return concat([profile.pod, containerLines([`(c.?securityContext.?seccompProfile.hasValue() ? ${profile.container} : ${podSet} ? [] : ${unset})`])]);
+  const lines = concat([profile.pod, containerLines([`(c.?securityContext.?seccompProfile.hasValue() ? ${profile.container} : ${podSet} ? [] : ${unset})`])]);
+  return defaulted === 'false' ? lines : `((${defaulted}) ? [] : ${lines})`;
 };
 
 export const seccompProfileRestricted: NativeControl = {
