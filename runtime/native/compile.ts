@@ -27,7 +27,7 @@ import type { Exemption, LabelSelector, Mode, Policy, Rule, RuleType, Target } f
 import { celNameGlob, celString, celStringList } from './cel-text';
 import { withinLimits } from './cost';
 import { expiringCarveOut } from './carve-out';
-import { boundedMessageCel, fallbackMessage } from './message-bound';
+import { boundedMessageCel, fallbackMessage, joinedLinesCel } from './message-bound';
 import { FAMILY_COMPILERS, type FamilyCompiler, type FamilyContext } from './families';
 
 export type EnforcementTarget = 'webhook' | 'native' | 'hybrid';
@@ -330,10 +330,13 @@ export function compilePolicy(policy: Policy, options: CompileOptions): Compiled
     const name = variableName(index, g.name);
     const carved = carve === undefined ? '' : `request.namespace in ${celStringList(carve.namespaces)} || `;
     ruleVariables.push({ name, expression: `${applies}${carved}${unchanged} || !variables.podSpec.hasValue() ? [] : ${lines}` });
+    // The message in its own variable: evaluated only when the rule fails, once, under its own per-call cost limit.
+    const message = `${name.slice(0, 55)}_message`;
+    ruleVariables.push({ name: message, expression: joinedLinesCel(`variables.${name}`) });
     validations.push({
       expression: `size(variables.${name}) == 0`,
       message: fallbackMessage(policy.name, g.name),
-      messageExpression: boundedMessageCel(`variables.${name}`),
+      messageExpression: boundedMessageCel(`variables.${message}`),
       reason: 'Forbidden',
     });
     results.push({ kind: 'compiled', policy: policy.name, rule: g.name, ruleType: g.type, ...(carve !== undefined ? { webhookNamespaces: carve.namespaces } : {}) });

@@ -12,9 +12,13 @@ export const MAX_MESSAGE_BYTES = 5 * 1024;
 export const CUT_CODE_POINTS = 1200;
 export const CUT_SUFFIX = ' …(cut at the API server message limit; portcullis scan and the webhook logs list every finding)';
 
-/** CEL string: the rule's lines (a CEL list<string>) joined with ` | `, bounded as above. */
-export function boundedMessageCel(lines: string): string {
-  const joined = `${lines}.join(" | ")`;
+/** CEL string: the rule's lines (a CEL list<string>) joined with ` | ` (one variable, evaluated once). */
+export function joinedLinesCel(lines: string): string {
+  return `${lines}.join(" | ")`;
+}
+
+/** CEL string: the joined message (a CEL variable, so joined once), bounded as above. */
+export function boundedMessageCel(joined: string): string {
   return `size(bytes(${joined})) <= ${MAX_MESSAGE_BYTES} ? ${joined} : ${joined}.substring(0, ${CUT_CODE_POINTS}) + ${celString(CUT_SUFFIX)}`;
 }
 

@@ -329,13 +329,16 @@ describe('oversized policies are refused, naming the limit and the estimate', ()
     const objects = compileForTest({ ...base, rules: [{ name: 'digest', type: 'requireDigest', target: POD_TARGET }] }).objects as NativeObjects;
     // Eleven copies of a rule: each within the per-expression limit, together over the budget.
     const policy = structuredClone(objects.policy) as { spec: { variables: { name: string; expression: string }[]; validations: { expression: string; messageExpression: string }[] } };
-    const rule = policy.spec.variables[policy.spec.variables.length - 1];
+    const rule = policy.spec.variables.filter((v) => !v.name.endsWith('_message')).at(-1) as { name: string; expression: string };
     const [validation] = policy.spec.validations;
     const each = estimatePolicy(objects).expressions.filter((e) => e.variable === rule.name).reduce((a, e) => a + e.cost, 0);
     const copies = Math.floor(L.perEvaluationCost / each) + 1;
     for (let i = 1; i < copies; i += 1) {
       const name = `${rule.name}_${i}`;
       policy.spec.variables.push({ name, expression: rule.expression });
+      // Its message variable (compile.ts: `<rule>_message`), joined from the copy.
+      const message = policy.spec.variables.find((v) => v.name === `${rule.name}_message`);
+      if (message !== undefined) policy.spec.variables.push({ name: `${name}_message`, expression: message.expression.split(rule.name).join(name) });
       policy.spec.validations.push({ ...validation, expression: validation.expression.split(rule.name).join(name), messageExpression: validation.messageExpression.split(rule.name).join(name) });
     }
     const results = Array.from({ length: copies }, (_, i) => ({ kind: 'compiled' as const, policy: 'oversized', rule: `digest-${i}`, ruleType: 'requireDigest' as const }));
