@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Send the sample AdmissionReviews in examples/admission/ to a Portcullis server and show what the
-# API server would get back: an allow, a JSONPatch (decoded), and a denial.
+# API server would get back: an allow, a JSONPatch (decoded), and a denial. With hybrid enforcement
+# (the reference set) most validations run in the API server as ValidatingAdmissionPolicies: for each
+# example the script also prints what those decide (scripts/native-decision.ts, evaluated with the
+# test harness's CEL implementation; dist/45-native-policies.k8s.yaml as synthesized).
 #
 #   npm start                          # terminal 1: synth + serve dist/ on https://localhost:8443
 #   scripts/try-admission.sh           # terminal 2: talk to it
@@ -13,7 +16,7 @@
 #
 # The equivalent single curl call:
 #   curl --cacert .dev-certs/ca.crt -H 'Content-Type: application/json' \
-#        --data @examples/admission/pod-create-privileged.json https://localhost:8443/validate/fail-10s
+#        --data @examples/admission/pod-create-no-resources.json https://localhost:8443/mutate/ignore-5s
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -83,11 +86,12 @@ show() { # title, path, example file
         for (const op of JSON.parse(Buffer.from(r.patch, "base64").toString())) console.log(`     ${JSON.stringify(op)}`);
       }
     });'
+  if [ -n "${4:-}" ] && [ -f dist/45-native-policies.k8s.yaml ]; then node --import tsx scripts/native-decision.ts "$3"; fi
 }
 
-show "allow: a compliant Pod" "$VALIDATE" examples/admission/pod-create-compliant.json
+show "allow: a compliant Pod" "$VALIDATE" examples/admission/pod-create-compliant.json native
 show "patch: a Pod without resources or seccomp profile (mutating webhook)" "$MUTATE" examples/admission/pod-create-no-resources.json
-show "deny (Enforce) or warn (Audit): a privileged Pod on the host network" "$VALIDATE" examples/admission/pod-create-privileged.json
+show "deny (Enforce) or warn (Audit): a privileged Pod on the host network" "$VALIDATE" examples/admission/pod-create-privileged.json native
 show "delete: allowed unevaluated" "$VALIDATE" examples/admission/pod-delete.json
 if [ -z "$server_pid" ]; then
   echo

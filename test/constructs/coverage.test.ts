@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CONTROLLER_KINDS, withoutNativeRules, type Bundle, type ControllerKind, type Operation } from '../../runtime/bundle';
+import { CONTROLLER_KINDS, webhookRoute, type Bundle, type ControllerKind, type Operation } from '../../runtime/bundle';
 import { matchesLabelSelector } from '../../runtime/engine/label-selector';
 import { DefaultResources, DefaultSeccomp, HostNamespaces, keyAttestor, PodSecurity, Policy, RequireDigest, VerifyImages } from '../../constructs';
 import { ruleMutates, ruleValidates } from '../../constructs/webhook-groups';
@@ -39,7 +39,7 @@ function checkCoverage(bundle: Bundle): void {
     expect(w.failurePolicy).toBe(bundle.policies.find((p) => p.name === w.policies[0])?.failurePolicy);
     for (const name of w.policies) {
       const p = bundle.policies.find((x) => x.name === name)!;
-      const onWebhook = withoutNativeRules(p).rules;
+      const onWebhook = webhookRoute(p).rules;
       expect(onWebhook.some(w.type === 'mutating' ? ruleMutates : ruleValidates), `${w.name} serves ${name} for nothing`).toBe(true);
       expect([p.failurePolicy, p.timeoutSeconds]).toEqual([w.failurePolicy, w.timeoutSeconds]);
     }

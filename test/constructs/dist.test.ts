@@ -75,7 +75,7 @@ describe('dist/ of the reference policy set', () => {
     expect(kinds('40-webhooks.k8s.yaml')).toEqual(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
     // Hybrid enforcement: one policy + binding per policy with rules that run in the API server.
     expect(kinds('45-native-policies.k8s.yaml')).toEqual(
-      ['resource-limits', 'image-references', 'host-isolation', 'required-labels'].flatMap(() => ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']),
+      ['resource-limits', 'pod-security', 'image-references', 'host-isolation', 'required-labels'].flatMap(() => ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']),
     );
   });
 

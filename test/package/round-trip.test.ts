@@ -18,9 +18,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import { callHttps } from '../helpers/tls';
 import { evaluateNative } from '../native/cel-harness';
+import { distNativePolicies } from '../native/dist-policies';
 import { review } from '../server/fixtures';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -255,10 +255,9 @@ describe('npm pack → portcullis init → npm install → synth → test → ts
 
       // pod-security runs in the API server (the scaffold's enforcement is hybrid): its policy and
       // binding, evaluated as the API server does, deny the privileged Pod with the webhook's message.
-      const natives = parseAllDocuments(readFileSync(path.join(dist, '45-native-policies.k8s.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string } });
-      const named = (kind: string) => natives.find((o) => o.kind === kind && o.metadata.name === 'portcullis-pod-security') as Record<string, unknown> | undefined;
-      const vap = { policy: named('ValidatingAdmissionPolicy') ?? {}, binding: named('ValidatingAdmissionPolicyBinding') ?? {} };
-      expect((vap.binding as { spec?: { validationActions?: string[] } }).spec?.validationActions).toEqual(['Deny']);
+      const vap = distNativePolicies(dist).get('portcullis-pod-security');
+      if (vap === undefined) throw new Error('no ValidatingAdmissionPolicy portcullis-pod-security in dist/');
+      expect(vap.validationActions).toEqual(['Deny']);
       const podRequest = (object: Record<string, unknown>) => ({
         operation: 'CREATE' as const,
         kind: { group: '', version: 'v1', kind: 'Pod' },
