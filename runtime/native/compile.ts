@@ -426,6 +426,4 @@ function matchConstraints(policy: Policy, targets: readonly Target[], selectors:
 export const NOT_COMPILED_FAMILIES: Partial<Record<RuleType, string>> = {
   verifyImages: 'signature verification needs the registry and cryptography: it stays on the webhook',
   verifyAttestations: 'attestation verification needs the registry and cryptography: it stays on the webhook',
-  requireResources: 'quantity comparisons and the Pod-defaults relief are not compiled to CEL in this version',
-  hostPaths: 'the hostPath allow-list is not compiled to CEL in this version',
 };
