@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Exemption, HostNamespaces, Policy, RequireLabels, type PortcullisApp } from '../../constructs';
-import { CONTROLLER_TARGETS, POD_TARGET, type Bundle, type Policy as BundlePolicy, type Target } from '../../runtime/bundle';
+import { CONTROLLER_TARGETS, POD_TARGET, type Bundle, type Policy as BundlePolicy } from '../../runtime/bundle';
 import { matchesLabelSelector } from '../../runtime/engine/label-selector';
 import { newApp, synthError } from '../constructs/helpers';
 import { pod, review } from '../server/fixtures';
@@ -16,6 +16,7 @@ import { startHarness, type Harness } from '../server/harness';
 import type { NativeRequest } from './cel-harness';
 import { evaluateNative } from './cel-harness';
 import { compileForTest, expectEqual } from './differential';
+import { requestFor } from './family-fixtures';
 
 function app(enforcement: 'hybrid' | 'native', exemptionNamespaces?: string[]): PortcullisApp {
   const a = newApp({ enforcement });
@@ -40,14 +41,9 @@ const unownedPod = (name: string, namespace: string, labels: Record<string, stri
   metadata: { name, namespace, labels },
 });
 
-function request(object: Record<string, unknown>, namespace: string, t: Target = POD_TARGET): NativeRequest {
-  return {
-    operation: 'CREATE',
-    kind: { group: t.group, version: t.version, kind: t.kind },
-    resource: { group: t.group, version: t.version, resource: t.resource },
-    namespace,
-    object,
-  };
+/** A CREATE of the object (its kind's target) in `namespace`. */
+function request(object: Record<string, unknown>, namespace: string): NativeRequest {
+  return requestFor(object, namespace) as NativeRequest;
 }
 
 describe('hybrid enforcement with an expiring exemption', () => {
@@ -74,10 +70,10 @@ describe('hybrid enforcement with an expiring exemption', () => {
         const object =
           t.kind === 'Pod' ? p : { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'net', namespace: 'payments', labels }, spec: { template: { metadata: p.metadata, spec: p.spec } } };
         // Outside: the expiring exemption never applies there, so the CEL without it is exact.
-        const outside = expectEqual(policy, compiled, request(object, 'payments', t));
+        const outside = expectEqual(policy, compiled, request(object, 'payments'));
         expect(Object.keys(outside.native)).toEqual(['owner']);
         // Inside: the webhook decides (with the exemption and its expiry); the CEL says nothing.
-        const inside = evaluateNative(objects, request({ ...object, metadata: { ...(object.metadata as object), namespace: 'debug' } }, 'debug', t));
+        const inside = evaluateNative(objects, request({ ...object, metadata: { ...(object.metadata as object), namespace: 'debug' } }, 'debug'));
         expect(inside.failures).toEqual([]);
       }
     }

@@ -4,62 +4,19 @@
  * and messages — over the reference policy fixtures, the upstream Pod Security fixtures and
  * fast-check generated Pods and controllers with exemptions. Any difference fails.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { CONTROLLER_TARGETS, POD_TARGET, type Exemption, type Policy, type Rule, type Target } from '../../runtime/bundle';
+import type { Exemption, Policy, Rule, Target } from '../../runtime/bundle';
 import { readArchive } from '../conformance/archive';
 import type { NativeRequest } from './cel-harness';
 import { compileForTest, expectEqual } from './differential';
+import { fixtureWorkloads, requestFor, targetOf } from './family-fixtures';
 
 const ROOT = path.resolve(__dirname, '../..');
 const bundle = JSON.parse(readFileSync(path.join(ROOT, 'dist/portcullis-bundle.json'), 'utf8')) as { policies: Policy[] };
-const TARGETS: Target[] = [POD_TARGET, ...Object.values(CONTROLLER_TARGETS)];
-
-function targetOf(kind: string): Target | undefined {
-  return TARGETS.find((t) => t.kind === kind);
-}
-
-function requestFor(object: Record<string, unknown>, namespace: string, namespaceLabels?: Record<string, string>): NativeRequest | undefined {
-  const t = targetOf(String(object.kind));
-  if (t === undefined) return undefined;
-  return {
-    operation: 'CREATE',
-    kind: { group: t.group, version: t.version, kind: t.kind },
-    resource: { group: t.group, version: t.version, resource: t.resource },
-    namespace,
-    ...(namespaceLabels !== undefined ? { namespaceLabels } : {}),
-    object,
-  };
-}
-
-/** Every workload in policies/fixtures (inline and files), with its namespace's labels. */
-function fixtureWorkloads(): NativeRequest[] {
-  const dir = path.join(ROOT, 'policies/fixtures');
-  const out: NativeRequest[] = [];
-  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
-  for (const f of files) {
-    for (const doc of parseAllDocuments(readFileSync(path.join(dir, f), 'utf8'))) {
-      const test = doc.toJS() as { resources?: unknown[] } | null;
-      const entries = (test?.resources ?? []).flatMap((r) =>
-        typeof r === 'string' ? parseAllDocuments(readFileSync(path.join(dir, r), 'utf8')).map((d) => d.toJS() as unknown) : [r],
-      );
-      const labels = new Map<string, Record<string, string>>();
-      for (const e of entries as Record<string, { name?: string; labels?: Record<string, string> }>[]) {
-        if ((e as { kind?: string }).kind === 'Namespace') labels.set(e.metadata.name ?? '', e.metadata.labels ?? {});
-      }
-      for (const e of entries as Record<string, unknown>[]) {
-        const ns = (e.metadata as { namespace?: string } | undefined)?.namespace ?? 'default';
-        const req = requestFor(e, ns, labels.get(ns) ?? {});
-        if (req !== undefined) out.push(req);
-      }
-    }
-  }
-  return out;
-}
-
 describe('native compiler vs engine: the reference policies', () => {
   const compiled = bundle.policies.map((p) => ({ policy: p, compiled: compileForTest(p, bundle.policies) })).filter((c) => c.compiled.objects !== undefined);
   const workloads = fixtureWorkloads();

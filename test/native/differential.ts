@@ -6,12 +6,12 @@
 import { expect } from 'vitest';
 import type { Policy } from '../../runtime/bundle';
 import { evaluateNow } from '../../runtime/engine/evaluate';
-import type { AdmissionInput, Decision } from '../../runtime/engine/types';
+import type { Decision } from '../../runtime/engine/types';
 import type { CompiledPolicy } from '../../runtime/native';
 import { boundNativeMessage } from '../../runtime/native/message-bound';
 import { violationLine } from '../../runtime/server/violation-text';
 import { evaluateNative, type NativeRequest } from './cel-harness';
-import { RUNTIME_NAMESPACE } from './compile-input';
+import { engineInput, RUNTIME_NAMESPACE } from './compile-input';
 
 export { compileForTest, NEVER, RUNTIME_NAMESPACE } from './compile-input';
 
@@ -34,16 +34,7 @@ export function compare(policy: Policy, compiled: CompiledPolicy, req: NativeReq
   const results = compiled.results.filter((r) => r.kind === 'compiled');
   const rules = results.map((r) => r.rule);
   const carved = new Set(results.filter((r) => req.namespace !== undefined && (r.webhookNamespaces ?? []).includes(req.namespace)).map((r) => r.rule));
-  const input: AdmissionInput = {
-    uid: 'u',
-    kind: req.kind,
-    resource: req.resource,
-    operation: req.operation,
-    namespace: req.namespace,
-    object: req.object,
-    ...(req.subResource !== undefined ? { subResource: req.subResource } : {}),
-    ...(req.oldObject !== undefined ? { oldObject: req.oldObject } : {}),
-  };
+  const input = engineInput(req);
   const native = evaluateNative(objects, req);
   const decision = evaluateNow('validate', input, [policy], { now, excludedNamespaces: [RUNTIME_NAMESPACE], podDefaults }) as Decision;
   expect(decision.errors).toEqual([]);

@@ -8,13 +8,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { CONTROLLER_TARGETS, POD_TARGET, type Policy, type Target } from '../../runtime/bundle';
+import type { Policy } from '../../runtime/bundle';
 import type { NativeRequest } from './cel-harness';
 import { compileForTest, expectEqual } from './differential';
+import { requestFor } from './family-fixtures';
 
 const ROOT = path.resolve(__dirname, '../..');
 const bundle = JSON.parse(readFileSync(path.join(ROOT, 'dist/portcullis-bundle.json'), 'utf8')) as { policies: Policy[] };
-const TARGETS: Target[] = [POD_TARGET, ...Object.values(CONTROLLER_TARGETS)];
 
 type K8sObject = { kind?: string; metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } };
 
@@ -26,19 +26,8 @@ function workloadRequests(): NativeRequest[] {
     .flatMap((f) => parseAllDocuments(readFileSync(path.join(dir, f), 'utf8')).map((d) => d.toJS() as K8sObject));
   const labels = new Map(objects.filter((o) => o.kind === 'Namespace').map((o) => [o.metadata?.name ?? '', o.metadata?.labels ?? {}]));
   return objects.flatMap((o) => {
-    const t = TARGETS.find((x) => x.kind === o.kind);
-    if (t === undefined) return [];
     const namespace = o.metadata?.namespace ?? 'default';
-    return [
-      {
-        operation: 'CREATE' as const,
-        kind: { group: t.group, version: t.version, kind: t.kind },
-        resource: { group: t.group, version: t.version, resource: t.resource },
-        namespace,
-        namespaceLabels: labels.get(namespace) ?? {},
-        object: o,
-      },
-    ];
+    return requestFor(o, namespace, labels.get(namespace) ?? {}) ?? [];
   });
 }
 

@@ -13,7 +13,7 @@ import type { Exemption, Policy, PssControl, Rule } from '../../runtime/bundle';
 import { evaluateNow } from '../../runtime/engine/evaluate';
 import type { PssLevel } from '../../runtime/engine/pss/check';
 import { PSS_CHECKS, checksFor } from '../../runtime/engine/pss/registry';
-import type { AdmissionInput, Decision } from '../../runtime/engine/types';
+import type { Decision } from '../../runtime/engine/types';
 import { compilePolicy, type CompiledPolicy } from '../../runtime/native';
 import { boundNativeMessage } from '../../runtime/native/message-bound';
 import { podSecurityCompiler } from '../../runtime/native/pod-security';
@@ -23,7 +23,8 @@ import { violationLine } from '../../runtime/server/violation-text';
 import { webhookSelectors } from '../../constructs/webhook-groups';
 import { readArchive } from '../conformance/archive';
 import { evaluateNative, type NativeRequest } from './cel-harness';
-import { NEVER, RUNTIME_NAMESPACE, compileForTest, expectEqual } from './differential';
+import { engineInput, NEVER, RUNTIME_NAMESPACE } from './compile-input';
+import { compileForTest, expectEqual } from './differential';
 import { exemptionArb, IMAGE_GLOBS, maybe, pssPolicyArb, rarely } from './pss-arbitraries';
 import { applies, memoCompile, POD_DEFAULTS_REASON, pssPolicy, requestFor, targetOf } from './pss-oracle';
 
@@ -41,16 +42,7 @@ function controlLines(policy: Policy, compiled: CompiledPolicy, control: PssCont
     if (compiled.results.every((r) => r.kind === 'notExpressible' && POD_DEFAULTS_REASON.test(r.reason))) return { engine: '', native: '' };
     throw new Error(`${controls.join(', ')}: ${JSON.stringify(compiled.results)}`);
   }
-  const input: AdmissionInput = {
-    uid: 'u',
-    kind: req.kind,
-    resource: req.resource,
-    operation: req.operation,
-    namespace: req.namespace,
-    object: req.object,
-    ...(req.subResource !== undefined ? { subResource: req.subResource } : {}),
-    ...(req.oldObject !== undefined ? { oldObject: req.oldObject } : {}),
-  };
+  const input = engineInput(req);
   const decision = evaluateNow('validate', input, [policy], { now: new Date('2026-06-01T00:00:00Z'), excludedNamespaces: [RUNTIME_NAMESPACE], podDefaults: [policy] }) as Decision;
   expect(decision.errors).toEqual([]);
   const native = evaluateNative(objects, req);

@@ -13,7 +13,7 @@ import { CONTROLLER_TARGETS, POD_TARGET, type Exemption, type Policy, type PssCo
 import { evaluateNow } from '../../runtime/engine/evaluate';
 import type { PssLevel } from '../../runtime/engine/pss/check';
 import { checksFor } from '../../runtime/engine/pss/registry';
-import type { AdmissionInput, Decision } from '../../runtime/engine/types';
+import type { Decision } from '../../runtime/engine/types';
 import { compilePolicy, type CompiledPolicy } from '../../runtime/native';
 import { boundNativeMessage } from '../../runtime/native/message-bound';
 import { podSecurityCompiler } from '../../runtime/native/pod-security';
@@ -21,7 +21,7 @@ import type { NativeControl } from '../../runtime/native/pss/control';
 import { violationLine } from '../../runtime/server/violation-text';
 import { webhookSelectors } from '../../constructs/webhook-groups';
 import { evaluateNative, type NativeRequest } from './cel-harness';
-import { NEVER, RUNTIME_NAMESPACE } from './differential';
+import { engineInput, NEVER, RUNTIME_NAMESPACE } from './compile-input';
 
 export const TARGETS: Target[] = [POD_TARGET, ...Object.values(CONTROLLER_TARGETS)];
 export const KINDS = TARGETS.map((t) => t.kind);
@@ -134,16 +134,7 @@ export interface Lines {
 export function linesOf(policy: Policy, compiled: CompiledPolicy, control: PssControl | undefined, req: NativeRequest, podDefaults: readonly Policy[] = [policy]): Lines {
   const objects = compiled.objects;
   if (objects === undefined) throw new Error(`${control ?? 'podSecurity'}: ${JSON.stringify(compiled.results)}`);
-  const input: AdmissionInput = {
-    uid: 'u',
-    kind: req.kind,
-    resource: req.resource,
-    operation: req.operation,
-    namespace: req.namespace,
-    object: withAnnotationOrder(req.object, 'sorted'),
-    ...(req.subResource !== undefined ? { subResource: req.subResource } : {}),
-    ...(req.oldObject !== undefined ? { oldObject: req.oldObject } : {}),
-  };
+  const input = engineInput(req, withAnnotationOrder(req.object, 'sorted'));
   const decision = evaluateNow('validate', input, [policy], { now: new Date('2026-06-01T00:00:00Z'), excludedNamespaces: [RUNTIME_NAMESPACE], podDefaults }) as Decision;
   expect(decision.errors).toEqual([]);
   const native = evaluateNative(objects, { ...req, object: withAnnotationOrder(req.object, 'reversed') });
