@@ -69,24 +69,17 @@ export function planNative(
   return plan;
 }
 
-/** The rules (by author name) of `policy` that the plan runs natively. */
-export function nativeRulesOf(plan: NativePlan, policy: string): string[] {
-  const compiled = plan.native.find((c) => c.policy === policy);
-  return compiled === undefined ? [] : compiled.results.filter((r) => r.kind === 'compiled').map((r) => r.rule);
-}
-
 /**
  * The bundle's policies with their `nativeRules` recorded (the validating webhook skips those) and
  * the namespaces where the webhook keeps some of them (`webhookNamespaces`, carve-out.ts).
  */
 export function withNativeRules(policies: readonly BundlePolicy[], plan: NativePlan): BundlePolicy[] {
   return policies.map((p) => {
-    const compiled = plan.native.find((c) => c.policy === p.name)?.results ?? [];
-    const rules = nativeRulesOf(plan, p.name);
-    if (rules.length === 0) return p;
+    const compiled = (plan.native.find((c) => c.policy === p.name)?.results ?? []).filter((r) => r.kind === 'compiled');
+    if (compiled.length === 0) return p;
     const kept: Record<string, string[]> = {};
-    for (const r of compiled) if (r.kind === 'compiled' && r.webhookNamespaces !== undefined) kept[r.rule] = r.webhookNamespaces;
-    return { ...p, nativeRules: rules, ...(Object.keys(kept).length > 0 ? { webhookNamespaces: kept } : {}) };
+    for (const r of compiled) if (r.webhookNamespaces !== undefined) kept[r.rule] = r.webhookNamespaces;
+    return { ...p, nativeRules: compiled.map((r) => r.rule), ...(Object.keys(kept).length > 0 ? { webhookNamespaces: kept } : {}) };
   });
 }
 
