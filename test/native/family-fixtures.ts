@@ -10,7 +10,10 @@ import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { CONTROLLER_TARGETS, POD_TARGET, type Exemption, type Policy, type Rule, type Target } from '../../runtime/bundle';
 import { readArchive } from '../conformance/archive';
+import { expect } from 'vitest';
+import type { CompiledPolicy } from '../../runtime/native';
 import type { NativeRequest } from './cel-harness';
+import { compileForTest } from './compile-input';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const TARGETS: Target[] = [POD_TARGET, ...Object.values(CONTROLLER_TARGETS)];
@@ -184,4 +187,33 @@ export function alterVariable<T extends { objects?: { policy: Record<string, unk
   if (v === undefined || !v.expression.includes(from)) throw new Error(`no variable ${suffix} containing ${from}`);
   v.expression = v.expression.split(from).join(to);
   return { ...compiled, objects };
+}
+
+/** One generated request with the policy compiled as generated and without its exemptions. */
+export interface GeneratedCase {
+  policy: Policy;
+  compiled: CompiledPolicy;
+  bare: Policy;
+  bareCompiled: CompiledPolicy;
+  req: NativeRequest;
+}
+
+/**
+ * The per-family property: `numRuns` generated policies (each must compile its single rule) with up
+ * to six requests each; `check` compares each request (with and without the exemptions).
+ */
+export function assertGeneratedRequests(policyArb: fc.Arbitrary<Policy>, podSpecArb: fc.Arbitrary<unknown>, numRuns: number, check: (c: GeneratedCase) => void): void {
+  fc.assert(
+    fc.property(
+      policyArb.chain((p) => fc.tuple(fc.constant(p), fc.array(requestArb(p, podSpecArb), { minLength: 1, maxLength: 6 }))),
+      ([policy, requests]) => {
+        const compiled = compileForTest(policy);
+        expect(compiled.results.map((r) => r.kind)).toEqual(['compiled']);
+        const bare = { ...policy, exemptions: [] };
+        const bareCompiled = compileForTest(bare);
+        for (const req of requests) check({ policy, compiled, bare, bareCompiled, req });
+      },
+    ),
+    { numRuns },
+  );
 }

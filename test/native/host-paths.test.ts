@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Exemption, Policy } from '../../runtime/bundle';
 import type { NativeRequest } from './cel-harness';
 import { compileForTest, expectEqual } from './differential';
-import { alterVariable, autogen, exemptionArb, fixtureWorkloads, KINDS, policyOf, referenceBundle, requestArb, requestFor, upstreamPods } from './family-fixtures';
+import { alterVariable, assertGeneratedRequests, autogen, exemptionArb, fixtureWorkloads, KINDS, policyOf, referenceBundle, requestFor, upstreamPods } from './family-fixtures';
 
 const bundle = referenceBundle();
 
@@ -97,28 +97,16 @@ describe('hostPaths: generated allow-lists, volumes, mounts and exemptions', () 
     let lines = 0;
     let mounts = 0;
     let exempted = 0;
-    fc.assert(
-      fc.property(
-        policyArb.chain((p) => fc.tuple(fc.constant(p), fc.array(requestArb(p, podSpecArb), { minLength: 1, maxLength: 6 }))),
-        ([policy, requests]) => {
-          const compiled = compileForTest(policy);
-          expect(compiled.results.map((r) => r.kind)).toEqual(['compiled']);
-          const bare = { ...policy, exemptions: [] };
-          const bareCompiled = compileForTest(bare);
-          for (const req of requests) {
-            const c = expectEqual(policy, compiled, req);
-            const line = c.native['host-paths'];
-            if (line !== undefined) {
-              lines += line.split(' | ').length;
-              if (line.includes('writable')) mounts += 1;
-            }
-            const without = expectEqual(bare, bareCompiled, req);
-            if ((without.native['host-paths'] ?? '').length > (line ?? '').length) exempted += 1;
-          }
-        },
-      ),
-      { numRuns: 500 },
-    );
+    assertGeneratedRequests(policyArb, podSpecArb, 500, ({ policy, compiled, bare, bareCompiled, req }) => {
+      const c = expectEqual(policy, compiled, req);
+      const line = c.native['host-paths'];
+      if (line !== undefined) {
+        lines += line.split(' | ').length;
+        if (line.includes('writable')) mounts += 1;
+      }
+      const without = expectEqual(bare, bareCompiled, req);
+      if ((without.native['host-paths'] ?? '').length > (line ?? '').length) exempted += 1;
+    });
     expect(lines).toBeGreaterThan(200);
     expect(mounts).toBeGreaterThan(10);
     expect(exempted).toBeGreaterThan(30);

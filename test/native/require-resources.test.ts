@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { Exemption, Policy, Rule } from '../../runtime/bundle';
 import type { NativeRequest } from './cel-harness';
 import { compileForTest, expectEqual } from './differential';
-import { alterVariable, autogen, exemptionArb, fixtureWorkloads, KINDS, policyOf, referenceBundle, requestArb, requestFor, upstreamPods } from './family-fixtures';
+import { alterVariable, assertGeneratedRequests, autogen, exemptionArb, fixtureWorkloads, KINDS, policyOf, referenceBundle, requestFor, upstreamPods } from './family-fixtures';
 
 const bundle = referenceBundle();
 const CONTROLLERS = KINDS.filter((k) => k !== 'Pod');
@@ -126,29 +126,17 @@ const policyArb: fc.Arbitrary<Policy> = fc
 describe('requireResources: generated rules, quantities, containers and exemptions', () => {
   it('decides every generated Pod and controller exactly as the engine', () => {
     const seen = { lines: 0, invalid: 0, negative: 0, exceeds: 0, ceiling: 0, partial: 0, exempted: 0 };
-    fc.assert(
-      fc.property(
-        policyArb.chain((p) => fc.tuple(fc.constant(p), fc.array(requestArb(p, podSpecArb), { minLength: 1, maxLength: 6 }))),
-        ([policy, requests]) => {
-          const compiled = compileForTest(policy);
-          expect(compiled.results.map((r) => r.kind)).toEqual(['compiled']);
-          const bare = { ...policy, exemptions: [] };
-          const bareCompiled = compileForTest(bare);
-          for (const req of requests) {
-            const line = expectEqual(policy, compiled, req, bundle.policies).native.resources ?? '';
-            if (line !== '') seen.lines += line.split(' | ').length;
-            if (line.includes('is not a valid quantity')) seen.invalid += 1;
-            if (line.includes('must not be negative')) seen.negative += 1;
-            if (line.includes('exceeds the limit')) seen.exceeds += 1;
-            if (line.includes('exceeds the ceiling')) seen.ceiling += 1;
-            if (line.includes('(exempted: ')) seen.partial += 1;
-            const without = expectEqual(bare, bareCompiled, req, bundle.policies).native.resources ?? '';
-            if (without.length > line.length) seen.exempted += 1;
-          }
-        },
-      ),
-      { numRuns: 400 },
-    );
+    assertGeneratedRequests(policyArb, podSpecArb, 400, ({ policy, compiled, bare, bareCompiled, req }) => {
+      const line = expectEqual(policy, compiled, req, bundle.policies).native.resources ?? '';
+      if (line !== '') seen.lines += line.split(' | ').length;
+      if (line.includes('is not a valid quantity')) seen.invalid += 1;
+      if (line.includes('must not be negative')) seen.negative += 1;
+      if (line.includes('exceeds the limit')) seen.exceeds += 1;
+      if (line.includes('exceeds the ceiling')) seen.ceiling += 1;
+      if (line.includes('(exempted: ')) seen.partial += 1;
+      const without = expectEqual(bare, bareCompiled, req, bundle.policies).native.resources ?? '';
+      if (without.length > line.length) seen.exempted += 1;
+    });
     expect(seen.lines).toBeGreaterThan(500);
     expect(seen.invalid).toBeGreaterThan(50);
     expect(seen.negative).toBeGreaterThan(20);
